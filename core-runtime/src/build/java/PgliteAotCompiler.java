@@ -1,0 +1,567 @@
+/*
+ * Build-time tool of pglite-java (not part of the library). It is run by the Maven build of
+ * core-runtime through the JDK's single-file source launcher:
+ *
+ *   java -cp <chicory compiler classpath> src/build/java/PgliteAotCompiler.java [options]
+ *
+ * For every wasm module given with --module it
+ *   1. compiles the module to JVM bytecode with Chicory's compiler (com.dylibso.chicory:compiler),
+ *   2. writes the classes of the compiled machine,
+ *   3. writes the ".meta" module the compiled machine is instantiated with: the original module with
+ *      every function body that was compiled replaced by a stub ("unreachable") and every body that
+ *      stays interpreted copied unchanged,
+ *   4. checks the .meta it wrote (interpreted bodies byte-identical to the original, all others stubs),
+ *   5. generates the Java source of a small "<Name>Module" class (factory for the machine),
+ *   6. reports the interpreted functions (and fails when --fail-on-interpreted true).
+ *
+ * Why not chicory-compiler-maven-plugin 1.7.5: its Generator#generateMetaWasm maps code-section
+ * entry i to function index "importSection().importCount() + i". importCount() counts ALL imports
+ * (functions, memories, tables, globals, tags), but the function index space only counts function
+ * imports. pglite.wasm imports env.memory, so every interpreted function index is off by one: the
+ * .meta keeps the body of the preceding function and stubs the function that is really interpreted,
+ * which then traps with "unreachable". Here the function-import count is used, and the result is
+ * verified before anything is written.
+ *
+ * A stamp file makes a rebuild with unchanged inputs skip the (slow) compilation.
+ */
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.internal.ByteClassCollector;
+import com.dylibso.chicory.compiler.internal.Compiler;
+import com.dylibso.chicory.compiler.internal.CompilerResult;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+public final class PgliteAotCompiler {
+
+    private static final int SECTION_CUSTOM = 0;
+    private static final int SECTION_IMPORT = 2;
+    private static final int SECTION_CODE = 10;
+    /** Custom sections copied into the .meta module (all others are dropped, as the plugin does). */
+    private static final Set<String> KEPT_CUSTOM_SECTIONS = Set.of("dylink.0");
+    /** A function body of no locals whose code is "unreachable; end". */
+    private static final byte[] STUB_BODY = {0x00, 0x00, 0x0b};
+    private static final String PREFIX = "[pglite-aot] ";
+
+    private String packageName;
+    private Path classesDir;
+    private Path sourcesDir;
+    private Path workDir;
+    private boolean failOnInterpreted;
+    private String chicoryVersion = "unknown";
+    private String toolHash = "";
+    private final List<ModuleSpec> modules = new ArrayList<>();
+    private final Map<String, Set<String>> interpretedHints = new HashMap<>();
+
+    /** One module to compile: base class name (e.g. Pglite), wasm path, meta resource name. */
+    record ModuleSpec(String baseName, Path wasm, String metaName) {}
+
+    public static void main(String[] args) throws Exception {
+        var tool = new PgliteAotCompiler();
+        try {
+            tool.parseArgs(args);
+            boolean anyInterpreted = false;
+            for (var spec : tool.modules) {
+                anyInterpreted |= tool.process(spec);
+            }
+            if (anyInterpreted && tool.failOnInterpreted) {
+                System.err.println(PREFIX + "ERROR: functions stay interpreted and"
+                        + " pglite.failOnInterpreted=true (see the list above)");
+                System.exit(2);
+            }
+        } catch (BuildFailure e) {
+            System.err.println(PREFIX + "ERROR: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    static final class BuildFailure extends Exception {
+        BuildFailure(String message) {
+            super(message);
+        }
+    }
+
+    private void parseArgs(String[] args) throws Exception {
+        for (int i = 0; i < args.length; i++) {
+            String key = args[i];
+            if (i + 1 >= args.length) {
+                throw new BuildFailure("missing value for " + key);
+            }
+            String value = args[++i];
+            switch (key) {
+                case "--package" -> packageName = value;
+                case "--classes-dir" -> classesDir = Path.of(value);
+                case "--sources-dir" -> sourcesDir = Path.of(value);
+                case "--work-dir" -> workDir = Path.of(value);
+                case "--fail-on-interpreted" -> failOnInterpreted = Boolean.parseBoolean(value.trim());
+                case "--chicory-version" -> chicoryVersion = value;
+                case "--tool-source" -> toolHash = sha256(Files.readAllBytes(Path.of(value)));
+                case "--module" -> {
+                    // Base:wasmPath:metaName (the path may contain ':' on Windows, so split ends)
+                    int first = value.indexOf(':');
+                    int last = value.lastIndexOf(':');
+                    if (first < 0 || last == first) {
+                        throw new BuildFailure("--module wants Base:path/to/module.wasm:name.meta, got " + value);
+                    }
+                    modules.add(new ModuleSpec(value.substring(0, first),
+                            Path.of(value.substring(first + 1, last)), value.substring(last + 1)));
+                }
+                case "--interpreted-hint" -> {
+                    // Base:name1,name2 - export names expected to stay interpreted (speeds up the
+                    // compile: one pass instead of one retry per too-large function)
+                    int colon = value.indexOf(':');
+                    var names = Arrays.stream(value.substring(colon + 1).split(","))
+                            .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+                    interpretedHints.put(value.substring(0, colon), names);
+                }
+                default -> throw new BuildFailure("unknown option " + key);
+            }
+        }
+        if (packageName == null || classesDir == null || sourcesDir == null || workDir == null
+                || modules.isEmpty()) {
+            throw new BuildFailure("required: --package --classes-dir --sources-dir --work-dir --module");
+        }
+    }
+
+    /** Returns true if the module has interpreted functions. */
+    private boolean process(ModuleSpec spec) throws Exception {
+        long t0 = System.nanoTime();
+        byte[] wasmBytes = Files.readAllBytes(spec.wasm());
+        String wasmHash = sha256(wasmBytes);
+        String machineSimple = spec.baseName() + "Machine";
+        String moduleSimple = spec.baseName() + "Module";
+        Path packageDir = classesDir.resolve(packageName.replace('.', '/'));
+        Path metaFile = packageDir.resolve(spec.metaName());
+        Path sourceFile = sourcesDir.resolve(packageName.replace('.', '/')).resolve(moduleSimple + ".java");
+        Path stampFile = workDir.resolve(spec.baseName() + ".stamp");
+        Path reportFile = workDir.resolve(spec.baseName() + "-interpreted.tsv");
+
+        String stamp = "wasm.sha256=" + wasmHash + "\ntool.sha256=" + toolHash
+                + "\nchicory=" + chicoryVersion + "\npackage=" + packageName
+                + "\nmeta=" + spec.metaName() + "\nhint=" + new TreeSet<>(
+                        interpretedHints.getOrDefault(spec.baseName(), Set.of())) + "\n";
+        if (Files.isRegularFile(stampFile) && Files.readString(stampFile).equals(stamp)
+                && Files.isRegularFile(metaFile) && Files.isRegularFile(sourceFile)
+                && Files.isRegularFile(packageDir.resolve(machineSimple + ".class"))
+                && Files.isRegularFile(reportFile)) {
+            System.out.println(PREFIX + spec.wasm().getFileName() + ": up to date, compilation skipped");
+            return report(spec, Files.readAllLines(reportFile), false);
+        }
+
+        System.out.println(PREFIX + "compiling " + spec.wasm() + " (" + wasmBytes.length + " bytes) to "
+                + packageName + "." + machineSimple);
+        long tParse = System.nanoTime();
+        WasmModule module = Parser.parse(wasmBytes);
+        int functionImports = module.importSection().count(ExternalType.FUNCTION);
+        int allImports = module.importSection().importCount();
+        int rawFunctionImports = countFunctionImportsRaw(wasmBytes);
+        if (rawFunctionImports != functionImports) {
+            throw new BuildFailure("function import count disagrees: Chicory " + functionImports
+                    + ", raw import section " + rawFunctionImports);
+        }
+        Map<Integer, String> names = functionNames(module);
+        System.out.printf(PREFIX + "parsed in %d ms: %d imports (%d functions), %d functions defined%n",
+                ms(tParse), allImports, functionImports, module.functionSection().functionCount());
+
+        // Compile. With a hint, first try one pass with those functions declared interpreted
+        // (the compiler then fails on any other too-large function), else let it find them itself.
+        long tCompile = System.nanoTime();
+        CompilerResult result = null;
+        String className = packageName + "." + machineSimple;
+        Set<String> hint = interpretedHints.getOrDefault(spec.baseName(), Set.of());
+        if (!hint.isEmpty()) {
+            Set<Integer> hinted = new TreeSet<>();
+            for (var e : names.entrySet()) {
+                if (hint.contains(e.getValue())) {
+                    hinted.add(e.getKey());
+                }
+            }
+            if (hinted.size() == hint.size()) {
+                try {
+                    result = Compiler.builder(module).withClassName(className)
+                            .withClassCollectorFactory(ByteClassCollector::new)
+                            .withInterpreterFallback(InterpreterFallback.FAIL)
+                            .withInterpretedFunctions(hinted).build().compile();
+                } catch (ChicoryException e) {
+                    System.out.println(PREFIX + "hinted interpreted set " + hint
+                            + " is not enough (" + e.getMessage() + "); compiling with auto-detection");
+                }
+            } else {
+                System.out.println(PREFIX + "hint " + hint + " names unknown exports; compiling with auto-detection");
+            }
+        }
+        if (result == null) {
+            result = Compiler.builder(module).withClassName(className)
+                    .withClassCollectorFactory(ByteClassCollector::new)
+                    .withInterpreterFallback(InterpreterFallback.SILENT).build().compile();
+        }
+        Set<Integer> interpreted = new TreeSet<>(result.interpretedFunctions());
+        Map<String, byte[]> classes = result.classBytes();
+        long compileMs = ms(tCompile);
+
+        // Write classes (remove those of an earlier compile first: the number of groups may change).
+        Files.createDirectories(packageDir);
+        try (Stream<Path> old = Files.list(packageDir)) {
+            for (Path p : old.filter(p -> p.getFileName().toString().startsWith(machineSimple)
+                    && p.getFileName().toString().endsWith(".class")).toList()) {
+                Files.delete(p);
+            }
+        }
+        long classBytesTotal = 0;
+        for (var e : classes.entrySet()) {
+            // the collector keys classes by binary or internal name, depending on the class
+            String binaryName = e.getKey().replace('/', '.');
+            if (!binaryName.startsWith(packageName + "." + machineSimple)) {
+                throw new BuildFailure("unexpected generated class " + e.getKey());
+            }
+            Path target = classesDir.resolve(binaryName.replace('.', '/') + ".class");
+            Files.write(target, e.getValue());
+            classBytesTotal += e.getValue().length;
+        }
+
+        // Write and verify the .meta module.
+        byte[] meta = buildMeta(wasmBytes, functionImports, interpreted);
+        verifyMeta(wasmBytes, meta, functionImports, interpreted, module);
+        Files.write(metaFile, meta);
+
+        Files.createDirectories(sourceFile.getParent());
+        Files.writeString(sourceFile, moduleSource(spec, moduleSimple, machineSimple, wasmHash,
+                functionImports, interpreted, names));
+
+        List<String> lines = new ArrayList<>();
+        List<byte[]> bodies = codeBodies(wasmBytes);
+        for (int id : interpreted) {
+            lines.add(id + "\t" + names.getOrDefault(id, "?") + "\t"
+                    + bodies.get(id - functionImports).length);
+        }
+        Files.createDirectories(workDir);
+        Files.write(reportFile, lines);
+        Files.writeString(stampFile, stamp);
+
+        Runtime rt = Runtime.getRuntime();
+        System.out.printf(PREFIX + "%s: compiled in %d ms (total %d ms): %d classes, %d bytes of bytecode,"
+                        + " .meta %d bytes; heap max %d MB, used now %d MB%n",
+                spec.wasm().getFileName(), compileMs, ms(t0), classes.size(), classBytesTotal, meta.length,
+                rt.maxMemory() >> 20, (rt.totalMemory() - rt.freeMemory()) >> 20);
+        return report(spec, lines, true);
+    }
+
+    private boolean report(ModuleSpec spec, List<String> lines, boolean fresh) {
+        if (lines.isEmpty()) {
+            System.out.println(PREFIX + spec.wasm().getFileName() + ": every function compiled to bytecode");
+            return false;
+        }
+        System.out.println(PREFIX + "WARNING " + spec.wasm().getFileName() + ": " + lines.size()
+                + " function(s) exceed the JVM method size and stay interpreted"
+                + (failOnInterpreted ? "" : " (pglite.failOnInterpreted=false)") + ":");
+        for (String line : lines) {
+            String[] f = line.split("\t");
+            System.out.println(PREFIX + "  function " + f[0] + " " + f[1] + " (" + f[2] + " bytes of wasm)");
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- wasm binary helpers
+
+    private static final class Reader {
+        final byte[] b;
+        int p;
+
+        Reader(byte[] b, int p) {
+            this.b = b;
+            this.p = p;
+        }
+
+        long u32() {
+            long result = 0;
+            int shift = 0;
+            int x;
+            do {
+                x = b[p++] & 0xff;
+                result |= (long) (x & 0x7f) << shift;
+                shift += 7;
+            } while ((x & 0x80) != 0);
+            return result;
+        }
+
+        String name() {
+            int n = (int) u32();
+            String s = new String(b, p, n, StandardCharsets.UTF_8);
+            p += n;
+            return s;
+        }
+    }
+
+    /** A section as found in the binary: id, payload offset and length. */
+    record Section(int id, int start, int length) {}
+
+    static List<Section> sections(byte[] wasm) throws BuildFailure {
+        if (wasm.length < 8 || wasm[0] != 0 || wasm[1] != 'a' || wasm[2] != 's' || wasm[3] != 'm') {
+            throw new BuildFailure("not a wasm module");
+        }
+        List<Section> out = new ArrayList<>();
+        Reader r = new Reader(wasm, 8);
+        while (r.p < wasm.length) {
+            int id = wasm[r.p++] & 0xff;
+            int size = (int) r.u32();
+            out.add(new Section(id, r.p, size));
+            r.p += size;
+        }
+        return out;
+    }
+
+    static int countFunctionImportsRaw(byte[] wasm) throws BuildFailure {
+        for (Section s : sections(wasm)) {
+            if (s.id() != SECTION_IMPORT) {
+                continue;
+            }
+            Reader r = new Reader(wasm, s.start());
+            int count = (int) r.u32();
+            int functions = 0;
+            for (int i = 0; i < count; i++) {
+                r.name();
+                r.name();
+                int kind = wasm[r.p++] & 0xff;
+                switch (kind) {
+                    case 0 -> { // func: type index
+                        r.u32();
+                        functions++;
+                    }
+                    case 1 -> { // table: reftype + limits
+                        r.p++;
+                        skipLimits(r);
+                    }
+                    case 2 -> skipLimits(r); // memory
+                    case 3 -> r.p += 2; // global: valtype (single byte for MVP types) + mut
+                    case 4 -> { // tag: attribute + type index
+                        r.p++;
+                        r.u32();
+                    }
+                    default -> throw new BuildFailure("unknown import kind " + kind);
+                }
+            }
+            return functions;
+        }
+        return 0;
+    }
+
+    private static void skipLimits(Reader r) {
+        int flags = r.b[r.p++] & 0xff;
+        r.u32();
+        if ((flags & 1) != 0) {
+            r.u32();
+        }
+    }
+
+    /** The raw bytes (locals + code, without the size prefix) of every code-section entry. */
+    static List<byte[]> codeBodies(byte[] wasm) throws BuildFailure {
+        for (Section s : sections(wasm)) {
+            if (s.id() == SECTION_CODE) {
+                Reader r = new Reader(wasm, s.start());
+                int count = (int) r.u32();
+                List<byte[]> bodies = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    int size = (int) r.u32();
+                    bodies.add(Arrays.copyOfRange(wasm, r.p, r.p + size));
+                    r.p += size;
+                }
+                if (r.p != s.start() + s.length()) {
+                    throw new BuildFailure("code section length mismatch");
+                }
+                return bodies;
+            }
+        }
+        return List.of();
+    }
+
+    private static String customName(byte[] wasm, Section s) {
+        return new Reader(wasm, s.start()).name();
+    }
+
+    static byte[] buildMeta(byte[] wasm, int functionImports, Set<Integer> interpreted) throws BuildFailure {
+        var out = new ByteArrayOutputStream();
+        out.write(wasm, 0, 8);
+        for (Section s : sections(wasm)) {
+            if (s.id() == SECTION_CUSTOM) {
+                if (KEPT_CUSTOM_SECTIONS.contains(customName(wasm, s))) {
+                    writeSection(out, s.id(), Arrays.copyOfRange(wasm, s.start(), s.start() + s.length()));
+                }
+            } else if (s.id() == SECTION_CODE) {
+                List<byte[]> bodies = codeBodies(wasm);
+                var code = new ByteArrayOutputStream();
+                writeU32(code, bodies.size());
+                for (int i = 0; i < bodies.size(); i++) {
+                    // function index = number of FUNCTION imports + position in the code section
+                    byte[] body = interpreted.contains(functionImports + i) ? bodies.get(i) : STUB_BODY;
+                    writeU32(code, body.length);
+                    code.writeBytes(body);
+                }
+                writeSection(out, s.id(), code.toByteArray());
+            } else {
+                writeSection(out, s.id(), Arrays.copyOfRange(wasm, s.start(), s.start() + s.length()));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeSection(ByteArrayOutputStream out, int id, byte[] payload) {
+        out.write(id);
+        writeU32(out, payload.length);
+        out.writeBytes(payload);
+    }
+
+    private static void writeU32(ByteArrayOutputStream out, long value) {
+        do {
+            int b = (int) (value & 0x7f);
+            value >>>= 7;
+            out.write(value != 0 ? b | 0x80 : b);
+        } while (value != 0);
+    }
+
+    static void verifyMeta(byte[] wasm, byte[] meta, int functionImports, Set<Integer> interpreted,
+            WasmModule original) throws BuildFailure {
+        List<byte[]> orig = codeBodies(wasm);
+        List<byte[]> kept = codeBodies(meta);
+        if (orig.size() != kept.size()) {
+            throw new BuildFailure(".meta has " + kept.size() + " bodies, original " + orig.size());
+        }
+        for (int i = 0; i < orig.size(); i++) {
+            int id = functionImports + i;
+            byte[] expected = interpreted.contains(id) ? orig.get(i) : STUB_BODY;
+            if (!Arrays.equals(expected, kept.get(i))) {
+                throw new BuildFailure(".meta body of function " + id + " is wrong");
+            }
+        }
+        // Chicory must accept it and see the same function index space.
+        WasmModule parsed = Parser.parse(meta);
+        if (parsed.importSection().count(ExternalType.FUNCTION) != functionImports
+                || parsed.functionSection().functionCount() != original.functionSection().functionCount()
+                || parsed.typeSection().typeCount() != original.typeSection().typeCount()) {
+            throw new BuildFailure(".meta does not have the original's function index space");
+        }
+        for (int id : interpreted) {
+            var a = original.codeSection().getFunctionBody(id - functionImports);
+            var b = parsed.codeSection().getFunctionBody(id - functionImports);
+            if (a.instructions().size() != b.instructions().size() || !a.localTypes().equals(b.localTypes())) {
+                throw new BuildFailure(".meta body of interpreted function " + id + " parses differently");
+            }
+        }
+    }
+
+    private static Map<Integer, String> functionNames(WasmModule module) {
+        Map<Integer, String> names = new TreeMap<>();
+        var nameSection = module.nameSection();
+        int total = module.importSection().count(ExternalType.FUNCTION) + module.functionSection().functionCount();
+        if (nameSection != null) {
+            for (int i = 0; i < total; i++) {
+                String n = nameSection.nameOfFunction(i);
+                if (n != null) {
+                    names.put(i, n);
+                }
+            }
+        }
+        var exports = module.exportSection();
+        for (int i = 0; i < exports.exportCount(); i++) {
+            Export e = exports.getExport(i);
+            if (e.exportType() == ExternalType.FUNCTION) {
+                names.putIfAbsent((int) e.index(), e.name());
+            }
+        }
+        return names;
+    }
+
+    // ---------------------------------------------------------------- generated source
+
+    private String moduleSource(ModuleSpec spec, String moduleSimple, String machineSimple, String wasmHash,
+            int functionImports, Set<Integer> interpreted, Map<Integer, String> names) {
+        String ids = interpreted.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        String idNames = interpreted.stream()
+                .map(i -> "\"" + names.getOrDefault(i, "").replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
+                .collect(Collectors.joining(", "));
+        String wasmName = spec.wasm().getFileName().toString();
+        return "package " + packageName + ";\n\n"
+                + "import com.dylibso.chicory.runtime.Instance;\n"
+                + "import com.dylibso.chicory.runtime.Machine;\n\n"
+                + "/**\n"
+                + " * Build-time compiled form of {@code " + wasmName + "}, generated by the pglite-java build\n"
+                + " * (PgliteAotCompiler, Chicory " + chicoryVersion + "); do not edit.\n"
+                + " *\n"
+                + " * <p>The functions of the module are JVM bytecode in {@link " + machineSimple + "}; the\n"
+                + " * module structure (types, imports, exports, data, and the bodies of functions that stay\n"
+                + " * interpreted) is the resource {@value #META_RESOURCE} next to this class. Normally used\n"
+                + " * through {@code io.pglite.distribution.Distribution}.\n"
+                + " */\n"
+                + "public final class " + moduleSimple + " {\n\n"
+                + "    /** Name of the meta module resource, relative to this class's package folder. */\n"
+                + "    public static final String META_RESOURCE = \"" + spec.metaName() + "\";\n\n"
+                + "    /** File name of the original wasm module in the npm package. */\n"
+                + "    public static final String SOURCE_WASM = \"" + wasmName + "\";\n\n"
+                + "    /** SHA-256 (hex) of the original wasm module this class was compiled from. */\n"
+                + "    public static final String SOURCE_WASM_SHA256 = \"" + wasmHash + "\";\n\n"
+                + "    /** Number of function imports; defined functions start at this index. */\n"
+                + "    public static final int FUNCTION_IMPORT_COUNT = " + functionImports + ";\n\n"
+                + "    private static final int[] INTERPRETED_FUNCTIONS = {" + ids + "};\n\n"
+                + "    private static final String[] INTERPRETED_FUNCTION_NAMES = {" + idNames + "};\n\n"
+                + "    private " + moduleSimple + "() {}\n\n"
+                + "    /**\n"
+                + "     * Creates the compiled machine for an instance of the meta module; pass as\n"
+                + "     * {@code Instance.builder(module).withMachineFactory(" + moduleSimple + "::create)}.\n"
+                + "     *\n"
+                + "     * @param instance the instance being built\n"
+                + "     * @return the machine running the compiled functions\n"
+                + "     */\n"
+                + "    public static Machine create(Instance instance) {\n"
+                + "        return new " + machineSimple + "(instance);\n"
+                + "    }\n\n"
+                + "    /**\n"
+                + "     * Function indices (in the module's function index space) that exceed the JVM's method\n"
+                + "     * size and run in Chicory's interpreter.\n"
+                + "     *\n"
+                + "     * @return a fresh array, ascending\n"
+                + "     */\n"
+                + "    public static int[] interpretedFunctions() {\n"
+                + "        return INTERPRETED_FUNCTIONS.clone();\n"
+                + "    }\n\n"
+                + "    /**\n"
+                + "     * Names (from the export or name section; empty if unknown) of\n"
+                + "     * {@link #interpretedFunctions()}, in the same order.\n"
+                + "     *\n"
+                + "     * @return a fresh array\n"
+                + "     */\n"
+                + "    public static String[] interpretedFunctionNames() {\n"
+                + "        return INTERPRETED_FUNCTION_NAMES.clone();\n"
+                + "    }\n"
+                + "}\n";
+    }
+
+    // ---------------------------------------------------------------- misc
+
+    private static long ms(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    static String sha256(byte[] data) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+}

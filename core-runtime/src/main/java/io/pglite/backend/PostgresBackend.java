@@ -1,0 +1,309 @@
+package io.pglite.backend;
+
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
+import io.pglite.wasm.EmscriptenProcess;
+import io.pglite.wasm.ProcessExitException;
+import io.pglite.wasm.dylink.HostFunctionTable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL backend running in single-user mode inside a PGlite wasm instance, driven the way PGlite's
+ * own host drives it: frontend protocol bytes go in through a read callback, backend protocol bytes come out
+ * through a write callback, one {@code PostgresMainLoopOnce} per message.
+ *
+ * <p>Errors: an {@code ERROR} in PostgreSQL unwinds to the top level as {@code exit(100)}; the backend is
+ * resumed with {@code PostgresMainLongJmp}, which sends the ErrorResponse. Anything else that escapes the
+ * wasm code (an abort, a trap, another exit status) leaves the backend unusable; it is then marked failed and
+ * every later call throws {@link BackendException}.
+ *
+ * <p>All calls run on the backend's {@link WasmThread}; the methods may be called from any thread but not
+ * concurrently for overlapping conversations (the server serialises clients).
+ */
+public final class PostgresBackend implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresBackend.class);
+
+    /** {@code main} returns this when the single-user backend is initialised and stays alive. */
+    static final int EXIT_ALIVE = 99;
+    /** {@code exit} status used by PGlite for an ERROR reaching the top level. */
+    static final int EXIT_LONGJMP = 100;
+
+    /** The arguments PGlite starts its backend with (before {@code -D} and the database). */
+    public static final List<String> DEFAULT_START_PARAMS = List.of(
+            "--single", "-F", "-O", "-j",
+            "-c", "search_path=public",
+            "-c", "exit_on_error=false",
+            "-c", "log_checkpoints=false",
+            "-c", "max_worker_processes=0",
+            "-c", "max_parallel_workers=0",
+            "-c", "max_parallel_workers_per_gather=0",
+            "-c", "io_method=sync",
+            "-c", "max_parallel_maintenance_workers=0");
+
+    private final EmscriptenProcess process;
+    private final WasmThread thread;
+
+    // Conversation state, touched only on the wasm thread.
+    private byte[] input = new byte[0];
+    private int inputPos;
+    private int inputEnd;
+    private OutputStream output;
+    private IOException outputFailure;
+    private long bytesOut;
+
+    private volatile Throwable failure;
+    private volatile boolean closed;
+
+    private PostgresBackend(EmscriptenProcess process, WasmThread thread) {
+        this.process = process;
+        this.thread = thread;
+    }
+
+    /**
+     * Installs the host callbacks and starts PostgreSQL in single-user mode on the process's data directory.
+     *
+     * @param process a fresh PGlite process whose filesystem holds an initialised data directory
+     * @param thread the thread the process runs on
+     * @param dataDir the data directory as the process sees it
+     * @param database the database the backend connects to
+     * @param settings extra {@code -c name=value} settings
+     * @return the running backend
+     */
+    public static PostgresBackend start(EmscriptenProcess process, WasmThread thread, String dataDir,
+            String database, List<String> settings) {
+        PostgresBackend backend = new PostgresBackend(process, thread);
+        thread.run(() -> backend.boot(dataDir, database, settings));
+        return backend;
+    }
+
+    private void boot(String dataDir, String database, List<String> settings) {
+        installCallbacks(process);
+        List<String> args = new ArrayList<>(DEFAULT_START_PARAMS);
+        for (String s : settings) {
+            args.add("-c");
+            args.add(s);
+        }
+        args.add("-D");
+        args.add(dataDir);
+        args.add(database);
+        process.callInt("pgl_setPGliteActive", 1);
+        long t0 = System.nanoTime();
+        int rc = process.callMain(args);
+        if (rc != EXIT_ALIVE) {
+            throw new BackendException("PostgreSQL did not start: main returned " + rc
+                    + " instead of " + EXIT_ALIVE + "; see the PostgreSQL log above for the reason");
+        }
+        process.call("pgl_startPGlite");
+        LOG.debug("backend started in {} ms", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Puts the protocol read/write callbacks and the {@code system}/{@code popen}/{@code pclose} replacements
+     * into the process's function table and hands their indices to PGlite.
+     */
+    private void installCallbacks(EmscriptenProcess p) {
+        FunctionType ipi = FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
+        FunctionType pi = FunctionType.of(List.of(ValType.I32), List.of(ValType.I32));
+        HostFunctionTable table = new HostFunctionTable(p.instance());
+        int[] slots = table.addAll(List.of(
+                new HostFunctionTable.Entry("pglite_read", ipi, (inst, a) -> new long[] {read((int) a[0], (int) a[1])}),
+                new HostFunctionTable.Entry("pglite_write", ipi,
+                        (inst, a) -> new long[] {write((int) a[0], (int) a[1])}),
+                new HostFunctionTable.Entry("pglite_system", pi, (inst, a) -> {
+                    LOG.warn("PostgreSQL tried to run a shell command ({}); refused", p.readCString((int) a[0]));
+                    return new long[] {1};
+                }),
+                new HostFunctionTable.Entry("pglite_popen", ipi, (inst, a) -> {
+                    LOG.warn("PostgreSQL tried to run a program ({}); refused", p.readCString((int) a[0]));
+                    return new long[] {0};
+                }),
+                new HostFunctionTable.Entry("pglite_pclose", pi, (inst, a) -> new long[] {-1})));
+        p.call("pgl_set_rw_cbs", slots[0], slots[1]);
+        p.call("pgl_set_system_fn", slots[2]);
+        p.call("pgl_set_popen_fn", slots[3]);
+        p.call("pgl_set_pclose_fn", slots[4]);
+    }
+
+    /** read_cb: hands the backend as much of the pending frontend bytes as fits. */
+    private int read(int ptr, int max) {
+        int n = Math.min(max, inputEnd - inputPos);
+        if (n > 0) {
+            process.memory().write(ptr, input, inputPos, n);
+            inputPos += n;
+        }
+        return n;
+    }
+
+    /** write_cb: passes backend bytes on to the client; never throws into wasm code. */
+    private int write(int ptr, int len) {
+        if (output != null && outputFailure == null) {
+            try {
+                output.write(process.memory().readBytes(ptr, len));
+            } catch (IOException e) {
+                outputFailure = e;
+            }
+        }
+        bytesOut += len;
+        return len;
+    }
+
+    /**
+     * Processes a startup packet (length word included) and writes the backend's answer (authentication
+     * ok, parameter statuses, key data, ReadyForQuery) to {@code out}.
+     *
+     * @param packet the startup packet
+     * @param out where the answer goes
+     * @throws IOException when writing to {@code out} fails
+     */
+    public void startup(byte[] packet, OutputStream out) throws IOException {
+        converse(packet, 0, packet.length, out, () -> {
+            int port = process.callInt("pgl_getMyProcPort");
+            int r = process.callInt("ProcessStartupPacket", port, 1, 1);
+            if (r != 0) {
+                throw new BackendException("PostgreSQL rejected the startup packet (status " + r + ")");
+            }
+            process.call("pgl_sendConnData");
+            process.call("pgl_pq_flush");
+        });
+    }
+
+    /**
+     * Runs complete frontend messages through the backend and writes everything it answers to {@code out}.
+     *
+     * @param buf frontend bytes: whole messages only
+     * @param off start offset
+     * @param len number of bytes
+     * @param out where the backend's messages go
+     * @throws IOException when writing to {@code out} fails
+     */
+    public void exchange(byte[] buf, int off, int len, OutputStream out) throws IOException {
+        converse(buf, off, len, out, this::runMessages);
+    }
+
+    private void runMessages() {
+        try {
+            while (inputPos < inputEnd || process.callInt("pq_buffer_remaining_data") > 0) {
+                int sp = process.stackSave();
+                try {
+                    process.call("PostgresMainLoopOnce");
+                } catch (ProcessExitException e) {
+                    process.stackRestore(sp);
+                    if (e.status() != EXIT_LONGJMP) {
+                        throw new BackendException("PostgreSQL exited with status " + e.status()
+                                + " while processing a message; the backend is gone");
+                    }
+                    process.call("PostgresMainLongJmp");
+                }
+            }
+        } finally {
+            if (failure == null) {
+                process.call("PostgresSendReadyForQueryIfNecessary");
+                process.call("pgl_pq_flush");
+            }
+        }
+    }
+
+    private void converse(byte[] buf, int off, int len, OutputStream out, Runnable body) throws IOException {
+        Objects.requireNonNull(out, "out");
+        checkUsable();
+        thread.run(() -> {
+            input = buf;
+            inputPos = off;
+            inputEnd = off + len;
+            output = out;
+            outputFailure = null;
+            try {
+                body.run();
+            } catch (BackendException e) {
+                failure = e;
+                throw e;
+            } catch (RuntimeException | Error e) {
+                failure = e;
+                throw new BackendException("the PostgreSQL backend failed and cannot be used any more: " + e, e);
+            } finally {
+                input = new byte[0];
+                inputPos = 0;
+                inputEnd = 0;
+                output = null;
+            }
+        });
+        if (outputFailure != null) {
+            IOException e = outputFailure;
+            outputFailure = null;
+            throw e;
+        }
+        out.flush();
+    }
+
+    private void checkUsable() {
+        if (closed) {
+            throw new BackendException("the backend is closed");
+        }
+        Throwable f = failure;
+        if (f != null) {
+            throw new BackendException("the backend failed earlier and cannot be used: " + f, f);
+        }
+    }
+
+    /**
+     * Tells whether the session is inside a transaction block (between BEGIN and COMMIT/ROLLBACK).
+     *
+     * @return true inside a transaction block
+     */
+    public boolean inTransactionBlock() {
+        checkUsable();
+        return thread.call(() -> process.callInt("IsTransactionBlock") != 0);
+    }
+
+    /** Total bytes the backend has written to clients (for diagnostics and tests). */
+    public long bytesOut() {
+        return bytesOut;
+    }
+
+    /** The process the backend runs in. */
+    public EmscriptenProcess process() {
+        return process;
+    }
+
+    /** The thread the backend runs on. */
+    public WasmThread thread() {
+        return thread;
+    }
+
+    /** Tells whether the backend failed and can no longer be used. */
+    public boolean failed() {
+        return failure != null;
+    }
+
+    /**
+     * Shuts PostgreSQL down cleanly: runs its exit handlers, which write the shutdown checkpoint and remove
+     * {@code postmaster.pid}. A failed backend is not shut down (its state is unknown); the data directory
+     * is then recovered from WAL the next time it starts.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (failure != null) {
+            return;
+        }
+        thread.run(() -> {
+            try {
+                process.callInt("pgl_setPGliteActive", 0);
+                process.call("pgl_run_atexit_funcs");
+            } catch (ProcessExitException e) {
+                if (e.status() != 0) {
+                    LOG.warn("PostgreSQL exited with status {} during shutdown", e.status());
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,100 @@
+package io.pglite.cluster;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
+import io.pglite.distribution.Distribution;
+import io.pglite.fs.VirtualFileSystem;
+import io.pglite.wasm.DynamicLinking;
+import io.pglite.wasm.EmscriptenProcess;
+import io.pglite.wasm.dylink.DynamicLinker;
+import io.pglite.wasm.dylink.HostFunctionTable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Creates PGlite processes wired the way the upstream glue wires them. */
+final class ClusterProcesses {
+    /** Default bound of a backend's wasm memory. */
+    static final long DEFAULT_MEMORY_LIMIT = 1L << 30;
+
+    private ClusterProcesses() {}
+
+    /**
+     * Instantiates {@code pglite.wasm} with its environment and dynamic loading of the distribution's side
+     * modules.
+     */
+    static EmscriptenProcess postgres(Distribution distribution, VirtualFileSystem view, ClusterFiles files,
+            String username, String database, long memoryLimit) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("USER", "postgres");
+        env.put("LOGNAME", "postgres");
+        env.put("PATH", "/");
+        env.put("PWD", "/");
+        env.put("HOME", "/home/postgres");
+        env.put("LANG", "en_US.UTF-8");
+        env.put("LC_COLLATE", "en_US.UTF-8");
+        env.put("LC_CTYPE", "en_US.UTF-8");
+        env.put("_", Initdb.POSTGRES_PATH);
+        env.put("PGDATA", ClusterFiles.PGDATA);
+        env.put("PGUSER", username);
+        env.put("PGDATABASE", database);
+        env.put("TZ", "UTC");
+        env.put("PGTZ", "UTC");
+        env.put("PGCLIENTENCODING", "UTF8");
+        env.put("ICU_DATA", "/pglite/icu");
+        return EmscriptenProcess.builder(distribution.pgliteModule())
+                .withMachineFactory(distribution.pgliteMachineFactory())
+                .withFiles(view)
+                .withProgramPath(Initdb.POSTGRES_PATH)
+                .withEnvironment(env)
+                .withMemoryLimit(memoryLimit)
+                .withDynamicLinking(new SideModules())
+                .build();
+    }
+
+    /** Host callbacks for a backend that never talks to a client (the one initdb drives). */
+    static void installRefusingCallbacks(EmscriptenProcess p) {
+        FunctionType pi = FunctionType.of(List.of(ValType.I32), List.of(ValType.I32));
+        FunctionType ipi = FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
+        int[] slots = new HostFunctionTable(p.instance()).addAll(List.of(
+                new HostFunctionTable.Entry("refuse_system", pi, (i, a) -> new long[] {1}),
+                new HostFunctionTable.Entry("refuse_popen", ipi, (i, a) -> new long[] {0}),
+                new HostFunctionTable.Entry("refuse_pclose", pi, (i, a) -> new long[] {-1})));
+        p.call("pgl_set_system_fn", slots[0]);
+        p.call("pgl_set_popen_fn", slots[1]);
+        p.call("pgl_set_pclose_fn", slots[2]);
+    }
+
+    /**
+     * {@code dlopen} for one process: a {@link DynamicLinker} over the process's instance, created on first
+     * use (the instance does not exist yet when the imports are built).
+     */
+    private static final class SideModules implements DynamicLinking {
+        private DynamicLinker linker;
+
+        private DynamicLinker linker(EmscriptenProcess p) {
+            if (linker == null) {
+                linker = DynamicLinker.builder(p.instance())
+                        .withHostImports((module, name, type) -> {
+                            HostFunction f = p.hostFunction(name, type);
+                            return Optional.ofNullable(f);
+                        })
+                        .withPropagatedExceptions(EmscriptenProcess::isControlFlow)
+                        .build();
+            }
+            return linker;
+        }
+
+        @Override
+        public int dlopen(EmscriptenProcess process, int handle) {
+            return linker(process).dlopenJs(handle);
+        }
+
+        @Override
+        public int dlsym(EmscriptenProcess process, int handle, int symbol, int symbolIndex) {
+            return linker(process).dlsymJs(handle, symbol, symbolIndex);
+        }
+    }
+}

@@ -1,0 +1,464 @@
+package io.pglite.distribution;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import io.pglite.distribution.pg18.InitdbModule;
+import io.pglite.distribution.pg18.PgliteModule;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PGlite distribution packaged in this jar: PostgreSQL compiled to WebAssembly (from the npm
+ * package {@code @electric-sql/pglite}) and compiled further to JVM bytecode at build time, with the
+ * files the server needs at run time. Nothing is fetched at run time.
+ *
+ * <p>Contents:
+ *
+ * <ul>
+ *   <li>the backend module {@code pglite.wasm}: {@link #pgliteModule()} (module structure, data
+ *       segments, bodies of the few functions that stay interpreted) and
+ *       {@link #pgliteMachineFactory()} (the compiled code);
+ *   <li>the same for {@code initdb.wasm}: {@link #initdbModule()}, {@link #initdbMachineFactory()};
+ *   <li>{@code pglite.data}, the file-packager blob ({@link #data()}), and its index
+ *       ({@link #files()}): the share/lib/icu files to place in the wasm file system;
+ *   <li>the contrib extension bundles ({@link #extensionNames()}, {@link #openResource(String)}).
+ * </ul>
+ *
+ * <p>Every resource is checked against the size and SHA-256 recorded in the distribution manifest
+ * when it is first loaded; a missing or corrupt resource throws {@link DistributionException}
+ * naming it. Loaded values are cached per distribution, and {@link #pg18()} is one instance per
+ * class loader, so the cost (about a second to parse the backend module) is paid once per JVM.
+ * All methods are thread-safe.
+ *
+ * <p>Instantiating the backend with its compiled code:
+ *
+ * <pre>{@code
+ * Distribution dist = Distribution.pg18();
+ * Instance instance = Instance.builder(dist.pgliteModule())
+ *         .withMachineFactory(dist.pgliteMachineFactory())
+ *         .withImportValues(imports) // env.memory and the env / wasi_snapshot_preview1 functions
+ *         .build();
+ * }</pre>
+ */
+public final class Distribution {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Distribution.class);
+
+    /** Class path folder of the PostgreSQL 18 distribution. */
+    static final String PG18_ROOT = "io/pglite/distribution/pg18/";
+
+    /** Resource names, relative to the distribution's root. */
+    static final String MANIFEST = "distribution.manifest";
+
+    static final String DATA = "pglite.data";
+    static final String FILE_INDEX = "pglite.data.index";
+    static final String EXTENSIONS_FOLDER = "extensions/";
+    static final String EXTENSION_SUFFIX = ".tar.gz";
+
+    private final String id;
+    private final ResourceSource source;
+    private final Function<Instance, Machine> pgliteMachineFactory;
+    private final Function<Instance, Machine> initdbMachineFactory;
+
+    private final Lazy<Manifest> manifest = new Lazy<>(this::loadManifest);
+    private final Lazy<ByteBuffer> data = new Lazy<>(this::loadData);
+    private final Lazy<List<PackagedFile>> files = new Lazy<>(this::loadFiles);
+    private final Lazy<WasmModule> pgliteModule;
+    private final Lazy<WasmModule> initdbModule;
+    /** Resources whose bytes have been checked against the manifest. */
+    private final Set<String> verified = ConcurrentHashMap.newKeySet();
+
+    private static final class Pg18Holder {
+        static final Distribution INSTANCE =
+                new Distribution(
+                        "pg18",
+                        ResourceSource.classpath(Distribution.class, PG18_ROOT),
+                        PgliteModule::create,
+                        InitdbModule::create);
+    }
+
+    Distribution(
+            String id,
+            ResourceSource source,
+            Function<Instance, Machine> pgliteMachineFactory,
+            Function<Instance, Machine> initdbMachineFactory) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.source = Objects.requireNonNull(source, "source");
+        this.pgliteMachineFactory = Objects.requireNonNull(pgliteMachineFactory);
+        this.initdbMachineFactory = Objects.requireNonNull(initdbMachineFactory);
+        this.pgliteModule = new Lazy<>(() -> loadModule(PgliteModule.META_RESOURCE));
+        this.initdbModule = new Lazy<>(() -> loadModule(InitdbModule.META_RESOURCE));
+    }
+
+    /**
+     * Returns the PostgreSQL 18 distribution packaged in this jar. Loading is lazy: this call does
+     * no I/O.
+     *
+     * @return the distribution (the same instance on every call)
+     */
+    public static Distribution pg18() {
+        return Pg18Holder.INSTANCE;
+    }
+
+    /**
+     * Test hook: the pg18 layout read from a folder instead of the class path (same compiled code).
+     *
+     * @param root folder holding {@code distribution.manifest} and the resources it lists
+     * @return a new, independent distribution
+     */
+    static Distribution pg18At(Path root) {
+        return new Distribution(
+                "pg18@" + root,
+                ResourceSource.directory(root),
+                PgliteModule::create,
+                InitdbModule::create);
+    }
+
+    // ------------------------------------------------------------------------------ facts
+
+    /**
+     * Returns the npm package version this distribution was built from.
+     *
+     * @return for example {@code 0.5.16}
+     * @throws DistributionException if the manifest is missing or malformed
+     */
+    public String npmVersion() {
+        return fact("npm.version");
+    }
+
+    /**
+     * Returns the PostgreSQL version compiled into this distribution.
+     *
+     * @return for example {@code 18.6}
+     * @throws DistributionException if the manifest is missing or malformed
+     */
+    public String postgresVersion() {
+        return fact("postgres.version");
+    }
+
+    /**
+     * Returns all facts recorded in the manifest: {@code npm.package}, {@code npm.version},
+     * {@code npm.integrity}, {@code postgres.version}, {@code postgres.versionString},
+     * {@code chicory.version}, {@code distribution.id}.
+     *
+     * @return an unmodifiable map
+     * @throws DistributionException if the manifest is missing or malformed
+     */
+    public Map<String, String> facts() {
+        return manifest.get().facts();
+    }
+
+    private String fact(String key) {
+        String value = manifest.get().facts().get(key);
+        if (value == null) {
+            throw new DistributionException(
+                    MANIFEST, "PGlite distribution manifest " + where(MANIFEST) + " has no fact " + key);
+        }
+        return value;
+    }
+
+    // ---------------------------------------------------------------------------- modules
+
+    /**
+     * Returns the parsed backend module ({@code pglite.wasm} as compiled at build time: every
+     * function body that was compiled to bytecode is a stub, so instantiate it only with
+     * {@link #pgliteMachineFactory()}). Parsed once, on first call.
+     *
+     * @return the module
+     * @throws DistributionException if its resource is missing, corrupt or cannot be parsed
+     */
+    public WasmModule pgliteModule() {
+        return pgliteModule.get();
+    }
+
+    /**
+     * Returns the machine factory running the build-time compiled code of the backend; pass it to
+     * {@code Instance.Builder.withMachineFactory} together with {@link #pgliteModule()}.
+     *
+     * @return the factory (cheap; loads no resources)
+     */
+    public Function<Instance, Machine> pgliteMachineFactory() {
+        return pgliteMachineFactory;
+    }
+
+    /**
+     * Returns the parsed {@code initdb.wasm} module (compiled at build time like the backend;
+     * instantiate it only with {@link #initdbMachineFactory()}). Parsed once, on first call.
+     *
+     * @return the module
+     * @throws DistributionException if its resource is missing, corrupt or cannot be parsed
+     */
+    public WasmModule initdbModule() {
+        return initdbModule.get();
+    }
+
+    /**
+     * Returns the machine factory running the build-time compiled code of {@code initdb.wasm}.
+     *
+     * @return the factory (cheap; loads no resources)
+     */
+    public Function<Instance, Machine> initdbMachineFactory() {
+        return initdbMachineFactory;
+    }
+
+    // ------------------------------------------------------------------------------ files
+
+    /**
+     * Returns {@code pglite.data}, the blob holding the bytes of every file in {@link #files()}.
+     *
+     * @return a read-only buffer of the whole blob (a new view on each call, position 0)
+     * @throws DistributionException if the resource is missing or corrupt
+     */
+    public ByteBuffer data() {
+        return data.get().asReadOnlyBuffer();
+    }
+
+    /**
+     * Returns the entries to create in the wasm file system before the server starts: the
+     * directories the Emscripten glue creates (first, parents before children) and every file
+     * placed from {@link #data()}, in the glue's order.
+     *
+     * @return an unmodifiable list
+     * @throws DistributionException if the index is missing, corrupt or inconsistent with the data
+     */
+    public List<PackagedFile> files() {
+        return files.get();
+    }
+
+    /**
+     * Returns the bytes of one packaged file.
+     *
+     * @param file a file entry of {@link #files()}
+     * @return a read-only buffer of its bytes
+     * @throws IllegalArgumentException if {@code file} is a directory or outside the data
+     * @throws DistributionException if {@code pglite.data} is missing or corrupt
+     */
+    public ByteBuffer contents(PackagedFile file) {
+        Objects.requireNonNull(file, "file");
+        if (file.directory()) {
+            throw new IllegalArgumentException(file.path() + " is a directory");
+        }
+        ByteBuffer all = data();
+        if (file.end() > all.capacity()) {
+            throw new IllegalArgumentException(file.path() + " lies outside " + DATA);
+        }
+        return all.slice(file.start(), file.size()).asReadOnlyBuffer();
+    }
+
+    // -------------------------------------------------------------------------- resources
+
+    /**
+     * Returns the names of the contrib extension bundles, for example {@code hstore} or
+     * {@code pg_trgm}; open one with {@code openResource("extensions/" + name + ".tar.gz")}.
+     *
+     * @return sorted, unmodifiable
+     * @throws DistributionException if the manifest is missing or malformed
+     */
+    public List<String> extensionNames() {
+        List<String> names = new ArrayList<>();
+        for (String n : manifest.get().names()) {
+            if (n.startsWith(EXTENSIONS_FOLDER) && n.endsWith(EXTENSION_SUFFIX)) {
+                names.add(n.substring(EXTENSIONS_FOLDER.length(), n.length() - EXTENSION_SUFFIX.length()));
+            }
+        }
+        names.sort(null);
+        return List.copyOf(names);
+    }
+
+    /**
+     * Returns the names of all resources listed in the manifest (relative to the distribution
+     * root; includes the compiled classes).
+     *
+     * @return unmodifiable, in manifest order
+     * @throws DistributionException if the manifest is missing or malformed
+     */
+    public List<String> resourceNames() {
+        return manifest.get().names();
+    }
+
+    /**
+     * Opens a packaged resource, for example {@code extensions/hstore.tar.gz}. The resource is
+     * checked against the manifest the first time it is opened in this JVM.
+     *
+     * @param name name relative to the distribution root, as listed by {@link #resourceNames()}
+     * @return a stream the caller closes
+     * @throws DistributionException if the resource is not in the manifest, missing or corrupt
+     */
+    public InputStream openResource(String name) {
+        Objects.requireNonNull(name, "name");
+        if (verified.contains(name)) {
+            try {
+                InputStream in = source.open(name);
+                if (in != null) {
+                    return in;
+                }
+            } catch (IOException e) {
+                throw new DistributionException(name, "cannot read PGlite distribution resource " + where(name), e);
+            }
+            throw missing(name);
+        }
+        return new ByteArrayInputStream(readVerified(name));
+    }
+
+    /**
+     * Checks every resource listed in the manifest (including the compiled classes) against its
+     * recorded size and SHA-256.
+     *
+     * @throws DistributionException naming the first missing or corrupt resource
+     */
+    public void verifyAll() {
+        long t0 = System.nanoTime();
+        long bytes = 0;
+        for (String name : manifest.get().names()) {
+            bytes += readVerified(name).length;
+        }
+        LOG.debug("Verified {} resources ({} bytes) of PGlite distribution {} in {} ms",
+                manifest.get().names().size(), bytes, id, millisSince(t0));
+    }
+
+    @Override
+    public String toString() {
+        return "Distribution[" + id + "]";
+    }
+
+    // ---------------------------------------------------------------------------- loading
+
+    private Manifest loadManifest() {
+        byte[] bytes;
+        try (InputStream in = source.open(MANIFEST)) {
+            if (in == null) {
+                throw missing(MANIFEST);
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new DistributionException(MANIFEST, "cannot read PGlite distribution resource " + where(MANIFEST), e);
+        }
+        return Manifest.parse(MANIFEST, bytes);
+    }
+
+    /** Reads a resource listed in the manifest and checks its size and hash. */
+    private byte[] readVerified(String name) {
+        Manifest.Entry entry = manifest.get().entry(name);
+        if (entry == null) {
+            throw new DistributionException(
+                    name, "PGlite distribution resource " + name + " is not listed in the manifest " + where(MANIFEST));
+        }
+        byte[] bytes;
+        try (InputStream in = source.open(name)) {
+            if (in == null) {
+                throw missing(name);
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new DistributionException(name, "cannot read PGlite distribution resource " + where(name), e);
+        }
+        String actual = sha256(bytes);
+        if (bytes.length != entry.size() || !actual.equals(entry.sha256())) {
+            throw new DistributionException(
+                    name,
+                    "PGlite distribution resource " + where(name) + " is corrupt: expected SHA-256 "
+                            + entry.sha256() + " (" + entry.size() + " bytes), actual SHA-256 " + actual
+                            + " (" + bytes.length + " bytes)");
+        }
+        verified.add(name);
+        return bytes;
+    }
+
+    private ByteBuffer loadData() {
+        long t0 = System.nanoTime();
+        ByteBuffer buffer = ByteBuffer.wrap(readVerified(DATA)).asReadOnlyBuffer();
+        LOG.debug("Loaded {} ({} bytes) of PGlite distribution {} in {} ms", DATA, buffer.capacity(), id, millisSince(t0));
+        return buffer;
+    }
+
+    private List<PackagedFile> loadFiles() {
+        String text = new String(readVerified(FILE_INDEX), StandardCharsets.UTF_8);
+        long dataSize = manifest.get().entry(DATA) == null ? -1 : manifest.get().entry(DATA).size();
+        List<PackagedFile> result = new ArrayList<>();
+        int lineNo = 0;
+        for (String line : text.split("\n", -1)) {
+            lineNo++;
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String[] f = line.split("\t", -1);
+            try {
+                if (f.length != 4) {
+                    throw new IllegalArgumentException("expected 4 fields");
+                }
+                int start = Integer.parseInt(f[1]);
+                int end = Integer.parseInt(f[2]);
+                PackagedFile entry;
+                switch (f[0]) {
+                    case "d" -> entry = PackagedFile.directory(f[3]);
+                    case "f" -> entry = PackagedFile.file(f[3], start, end);
+                    default -> throw new IllegalArgumentException("unknown kind " + f[0]);
+                }
+                if (!entry.directory() && dataSize >= 0 && entry.end() > dataSize) {
+                    throw new IllegalArgumentException("outside " + DATA + " (" + dataSize + " bytes)");
+                }
+                result.add(entry);
+            } catch (IllegalArgumentException e) {
+                throw new DistributionException(
+                        FILE_INDEX,
+                        "PGlite distribution resource " + where(FILE_INDEX) + " is malformed at line " + lineNo
+                                + " (" + e.getMessage() + "): " + line);
+            }
+        }
+        return List.copyOf(result);
+    }
+
+    private WasmModule loadModule(String name) {
+        long t0 = System.nanoTime();
+        byte[] bytes = readVerified(name);
+        long tRead = System.nanoTime();
+        WasmModule module;
+        try {
+            module = Parser.parse(bytes);
+        } catch (RuntimeException e) {
+            throw new DistributionException(name, "cannot parse PGlite distribution module " + where(name), e);
+        }
+        LOG.info(
+                "Loaded {} of PGlite distribution {} in {} ms ({} bytes; read and verified in {} ms, parsed in {} ms)",
+                name, id, millisSince(t0), bytes.length, (tRead - t0) / 1_000_000, millisSince(tRead));
+        return module;
+    }
+
+    private DistributionException missing(String name) {
+        return new DistributionException(name, "PGlite distribution resource " + name + " is missing: " + where(name));
+    }
+
+    private String where(String name) {
+        return source.describe(name);
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 not available", e);
+        }
+    }
+}

@@ -1,0 +1,439 @@
+package io.pglite.wasm;
+
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.GlobalInstance;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportMemory;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.TableInstance;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.Import;
+import com.dylibso.chicory.wasm.types.MemoryImport;
+import io.pglite.fs.VirtualFileSystem;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * One running instance of an Emscripten-built program (PostgreSQL's {@code pglite.wasm} or {@code initdb.wasm})
+ * with the Java host the Emscripten JavaScript glue would otherwise provide.
+ *
+ * <p>The process owns the Chicory {@link Instance}, its linear memory, its environment and its view of the
+ * virtual filesystem (file descriptor table and working directory). It offers what the glue offers its
+ * callers: {@code callMain}, stack save/restore, strings on the wasm stack, and calls through the function
+ * table.
+ *
+ * <p>Not thread-safe: a wasm instance runs on one thread at a time, and callers serialise access.
+ */
+public final class EmscriptenProcess {
+
+    private static final int PAGE = 65536;
+
+    private final String programPath;
+    private final Instance instance;
+    private final Memory memory;
+    private final VirtualFileSystem files;
+    private final EnvImports env;
+    private final ExportFunction stackAlloc;
+    private final ExportFunction stackRestore;
+    private final ExportFunction stackGetCurrent;
+    private final ExportFunction setThrew;
+    private final ExportFunction mainArgcArgv;
+    private final ExportFunction malloc;
+    private final ExportFunction free;
+    private final TableInstance table;
+    private final Map<String, HostFunction> hostFunctions = new HashMap<>();
+
+    private EmscriptenProcess(Builder b) {
+        this.programPath = b.programPath;
+        this.files = b.files;
+        this.env = new EnvImports(this, b.environment, b.memoryLimitBytes, b.dynamicLinking);
+        WasiImports wasi = new WasiImports(this, env);
+
+        Map<String, HostFunction> provided = hostFunctions;
+        for (HostFunction f : EnvImports_ModuleFactory.toHostFunctions(env, "env")) {
+            provided.put("env." + f.name(), f);
+        }
+        for (HostFunction f : WasiImports_ModuleFactory.toHostFunctions(wasi, "wasi_snapshot_preview1")) {
+            provided.put("wasi_snapshot_preview1." + f.name(), f);
+        }
+
+        WasmModule module = b.module;
+        FunctionType[] types = module.typeSection().types();
+        List<HostFunction> functions = new ArrayList<>();
+        ImportValues.Builder imports = ImportValues.builder();
+        Memory importedMemory = null;
+        for (int i = 0; i < module.importSection().importCount(); i++) {
+            Import imp = module.importSection().getImport(i);
+            if (imp.importType() == ExternalType.MEMORY) {
+                importedMemory = WasmMemories.create(((MemoryImport) imp).limits(), b.memoryLimitBytes);
+                imports.addMemory(new ImportMemory(imp.module(), imp.name(), importedMemory));
+                continue;
+            }
+            if (imp.importType() != ExternalType.FUNCTION) {
+                throw new IllegalStateException("unsupported import kind " + imp.importType() + " for "
+                        + imp.module() + "." + imp.name() + " in " + programPath);
+            }
+            FunctionType type = types[((FunctionImport) imp).typeIndex()];
+            String key = imp.module() + "." + imp.name();
+            HostFunction f;
+            if (imp.name().startsWith("invoke_")) {
+                f = InvokeTrampoline.create(this, imp.module(), imp.name(), type);
+            } else if (provided.containsKey(key)) {
+                f = provided.get(key);
+                if (!f.functionType().equals(type)) {
+                    throw new IllegalStateException("host function " + key + " has type " + f.functionType()
+                            + " but " + programPath + " imports it as " + type);
+                }
+            } else {
+                f = missingImport(imp.module(), imp.name(), type);
+            }
+            functions.add(f);
+        }
+        imports.withFunctions(new ArrayList<>(functions));
+
+        Instance.Builder ib = Instance.builder(module).withImportValues(imports.build());
+        if (b.machineFactory != null) {
+            ib.withMachineFactory(b.machineFactory);
+        }
+        this.instance = ib.build();
+        this.memory = importedMemory != null ? importedMemory : instance.memory();
+
+        Instance.Exports ex = instance.exports();
+        this.stackAlloc = ex.function("_emscripten_stack_alloc");
+        this.stackRestore = ex.function("_emscripten_stack_restore");
+        this.stackGetCurrent = ex.function("emscripten_stack_get_current");
+        this.setThrew = ex.function("setThrew");
+        this.mainArgcArgv = ex.function("__main_argc_argv");
+        this.malloc = ex.function("malloc");
+        this.free = ex.function("free");
+        this.table = ex.table("__indirect_function_table");
+        // The glue runs the static constructors before anything else (initRuntime).
+        ex.function("__wasm_call_ctors").apply();
+    }
+
+    /**
+     * Returns a host function this process provides to wasm code, for side modules that import it: an
+     * {@code invoke_*} trampoline for any signature, {@code getTempRet0}/{@code setTempRet0}, or one of the
+     * {@code env}/WASI imports.
+     *
+     * @param name the import's name
+     * @param type the signature the importer expects
+     * @return the function, or {@code null} when the host has none with that name and type
+     */
+    public HostFunction hostFunction(String name, FunctionType type) {
+        if (name.startsWith("invoke_")) {
+            return InvokeTrampoline.create(this, "env", name, type);
+        }
+        if (name.equals("getTempRet0")) {
+            return new HostFunction("env", name, type, (inst, a) -> call("_emscripten_tempret_get"));
+        }
+        if (name.equals("setTempRet0")) {
+            return new HostFunction("env", name, type, (inst, a) -> {
+                call("_emscripten_tempret_set", a[0]);
+                return null;
+            });
+        }
+        HostFunction f = hostFunctions.get("env." + name);
+        if (f == null) {
+            f = hostFunctions.get("wasi_snapshot_preview1." + name);
+        }
+        return f != null && f.functionType().equals(type) ? f : null;
+    }
+
+    /**
+     * Tells whether a throwable is part of the program's control flow ({@code exit} or {@code longjmp}
+     * unwinding) and must pass through host code untouched.
+     *
+     * @param t the throwable
+     * @return true for exit and longjmp unwinding
+     */
+    public static boolean isControlFlow(Throwable t) {
+        return t instanceof ProcessExitException || t instanceof LongjmpException;
+    }
+
+    private static HostFunction missingImport(String module, String name, FunctionType type) {
+        return new HostFunction(module, name, type, (inst, args) -> {
+            throw new WasmAbortException("the host does not implement " + module + "." + name
+                    + "; the program called it with " + args.length + " arguments");
+        });
+    }
+
+    /**
+     * Starts building a process for a module.
+     *
+     * @param module the parsed wasm module
+     * @return a builder
+     */
+    public static Builder builder(WasmModule module) {
+        return new Builder(module);
+    }
+
+    /** The Chicory instance. */
+    public Instance instance() {
+        return instance;
+    }
+
+    /** The process's linear memory. */
+    public Memory memory() {
+        return memory;
+    }
+
+    /** The process's view of the virtual filesystem. */
+    public VirtualFileSystem files() {
+        return files;
+    }
+
+    /** The path the program was started as ({@code argv[0]}). */
+    public String programPath() {
+        return programPath;
+    }
+
+    /** The wasm function table ({@code __indirect_function_table}). */
+    public TableInstance table() {
+        return table;
+    }
+
+    EnvImports env() {
+        return env;
+    }
+
+    /**
+     * Runs the program's {@code main} with the given arguments ({@code argv[0]} is added), as Emscripten's
+     * {@code callMain} does. An {@code exit(status)} inside {@code main} ends the call with that status and
+     * leaves the stack pointer where {@code exit} left it, like the glue: PostgreSQL keeps pointers to
+     * {@code main}'s stack frames (its top-level {@code sigjmp_buf}) after it "exits" alive.
+     *
+     * @param args the arguments after {@code argv[0]}
+     * @return main's return value or the status passed to {@code exit}
+     */
+    public int callMain(List<String> args) {
+        List<String> argv = new ArrayList<>(args.size() + 1);
+        argv.add(programPath);
+        argv.addAll(args);
+        int argvPtr = stackAlloc((argv.size() + 1) * 4);
+        for (int i = 0; i < argv.size(); i++) {
+            memory.writeI32(argvPtr + 4 * i, stringOnStack(argv.get(i)));
+        }
+        memory.writeI32(argvPtr + 4 * argv.size(), 0);
+        try {
+            return (int) mainArgcArgv.apply(argv.size(), argvPtr)[0];
+        } catch (ProcessExitException e) {
+            return e.status();
+        }
+    }
+
+    /**
+     * Calls an exported function.
+     *
+     * @param name the export's name
+     * @param args its arguments
+     * @return the results (empty for void functions)
+     */
+    public long[] call(String name, long... args) {
+        long[] r = instance.exports().function(name).apply(args);
+        return r == null ? new long[0] : r;
+    }
+
+    /**
+     * Calls an exported function returning an i32 (or nothing, then 0).
+     *
+     * @param name the export's name
+     * @param args its arguments
+     * @return the i32 result
+     */
+    public int callInt(String name, long... args) {
+        long[] r = call(name, args);
+        return r.length == 0 ? 0 : (int) r[0];
+    }
+
+    /** Returns the current wasm stack pointer. */
+    public int stackSave() {
+        return (int) stackGetCurrent.apply()[0];
+    }
+
+    /**
+     * Resets the wasm stack pointer.
+     *
+     * @param sp a value from {@link #stackSave()}
+     */
+    public void stackRestore(int sp) {
+        stackRestore.apply(sp);
+    }
+
+    /**
+     * Reserves bytes on the wasm stack (released by {@link #stackRestore(int)}).
+     *
+     * @param size the number of bytes
+     * @return the address
+     */
+    public int stackAlloc(int size) {
+        return (int) stackAlloc.apply(size)[0];
+    }
+
+    /**
+     * Copies a string to the wasm stack as NUL-terminated UTF-8.
+     *
+     * @param s the string
+     * @return its address
+     */
+    public int stringOnStack(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        int ptr = stackAlloc(bytes.length + 1);
+        memory.write(ptr, bytes);
+        memory.writeByte(ptr + bytes.length, (byte) 0);
+        return ptr;
+    }
+
+    /**
+     * Allocates with the program's {@code malloc}.
+     *
+     * @param size the number of bytes
+     * @return the address, 0 when the program is out of memory
+     */
+    public int malloc(int size) {
+        return (int) malloc.apply(size)[0];
+    }
+
+    /**
+     * Frees with the program's {@code free}.
+     *
+     * @param ptr an address from {@link #malloc(int)}
+     */
+    public void free(int ptr) {
+        free.apply(ptr);
+    }
+
+    /**
+     * Reads a NUL-terminated UTF-8 string from memory.
+     *
+     * @param ptr the address
+     * @return the string, or {@code null} for a null pointer
+     */
+    public String readCString(int ptr) {
+        if (ptr == 0) {
+            return null;
+        }
+        int end = ptr;
+        while (memory.read(end) != 0) {
+            end++;
+        }
+        return new String(memory.readBytes(ptr, end - ptr), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Calls the function at a table index with the stack discipline of Emscripten's {@code invoke_*}: a
+     * {@code longjmp} or an exit unwinding out of it restores the stack pointer.
+     *
+     * @param tableIndex the function's index in {@code __indirect_function_table}
+     * @param args its arguments
+     * @return its results
+     */
+    public long[] callTable(int tableIndex, long... args) {
+        int funcId = table.requiredRef(tableIndex);
+        Instance owner = table.instance(tableIndex);
+        Machine machine = (owner == null ? instance : owner).getMachine();
+        long[] r = machine.call(funcId, args);
+        return r == null ? new long[0] : r;
+    }
+
+    /** Records a caught longjmp the way the glue's invoke_* does: {@code setThrew(1, 0)}. */
+    void setThrew() {
+        setThrew.apply(1, 0);
+    }
+
+    /**
+     * Copies the whole linear memory (used to re-run {@code main} from a pristine state, as initdb does).
+     *
+     * @return the memory's bytes
+     */
+    public byte[] snapshotMemory() {
+        return memory.readBytes(0, memory.pages() * PAGE);
+    }
+
+    /**
+     * Restores memory captured by {@link #snapshotMemory()}; memory grown since is zeroed.
+     *
+     * @param snapshot the bytes to restore
+     */
+    public void restoreMemory(byte[] snapshot) {
+        memory.write(0, snapshot);
+        int size = memory.pages() * PAGE;
+        if (size > snapshot.length) {
+            memory.fill((byte) 0, snapshot.length, size);
+        }
+    }
+
+    /** The exported {@code __stack_pointer} global. */
+    public GlobalInstance stackPointerGlobal() {
+        return instance.exports().global("__stack_pointer");
+    }
+
+    /** Builds an {@link EmscriptenProcess}. */
+    public static final class Builder {
+        private final WasmModule module;
+        private Function<Instance, Machine> machineFactory;
+        private VirtualFileSystem files;
+        private String programPath = "/pglite/bin/postgres";
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private long memoryLimitBytes = 1L << 30;
+        private DynamicLinking dynamicLinking;
+
+        private Builder(WasmModule module) {
+            this.module = Objects.requireNonNull(module, "module");
+        }
+
+        /** Uses build-time compiled code instead of Chicory's interpreter. */
+        public Builder withMachineFactory(Function<Instance, Machine> factory) {
+            this.machineFactory = factory;
+            return this;
+        }
+
+        /** The filesystem view (fd table, cwd) of this process. */
+        public Builder withFiles(VirtualFileSystem files) {
+            this.files = files;
+            return this;
+        }
+
+        /** The program's path, passed as {@code argv[0]}. */
+        public Builder withProgramPath(String path) {
+            this.programPath = path;
+            return this;
+        }
+
+        /** Sets environment variables seen by the program. */
+        public Builder withEnvironment(Map<String, String> vars) {
+            this.environment.putAll(vars);
+            return this;
+        }
+
+        /** The most linear memory the process may use; allocation beyond it fails inside the program. */
+        public Builder withMemoryLimit(long bytes) {
+            this.memoryLimitBytes = bytes;
+            return this;
+        }
+
+        /** Supplies {@code dlopen}/{@code dlsym} for programs that load side modules. */
+        public Builder withDynamicLinking(DynamicLinking linking) {
+            this.dynamicLinking = linking;
+            return this;
+        }
+
+        /** Instantiates the module and runs its static constructors. */
+        public EmscriptenProcess build() {
+            Objects.requireNonNull(files, "files");
+            return new EmscriptenProcess(this);
+        }
+    }
+}

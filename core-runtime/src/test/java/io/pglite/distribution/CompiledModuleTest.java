@@ -1,0 +1,245 @@
+package io.pglite.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportMemory;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.AnnotatedInstruction;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionBody;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.Import;
+import com.dylibso.chicory.wasm.types.MemoryImport;
+import com.dylibso.chicory.wasm.types.OpCode;
+import com.dylibso.chicory.wasm.types.SectionId;
+import io.pglite.distribution.pg18.InitdbMachine;
+import io.pglite.distribution.pg18.InitdbModule;
+import io.pglite.distribution.pg18.PgliteMachine;
+import io.pglite.distribution.pg18.PgliteModule;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+class CompiledModuleTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CompiledModuleTest.class);
+
+    private final Distribution dist = Distribution.pg18();
+
+    /** Every import satisfied: functions throw, {@code env.memory} is a fresh byte[] memory. */
+    static Instance instantiate(WasmModule module, Function<Instance, Machine> machineFactory) {
+        ImportValues.Builder imports = ImportValues.builder();
+        for (int i = 0; i < module.importSection().importCount(); i++) {
+            Import imp = module.importSection().getImport(i);
+            String qualified = imp.module() + "." + imp.name();
+            if (imp.importType() == ExternalType.FUNCTION) {
+                var type = module.typeSection().getType(((FunctionImport) imp).typeIndex());
+                imports.addFunction(new HostFunction(imp.module(), imp.name(), type, (instance, args) -> {
+                    throw new UnsupportedOperationException("dummy import " + qualified + " called");
+                }));
+            } else if (imp.importType() == ExternalType.MEMORY) {
+                imports.addMemory(new ImportMemory(imp.module(), imp.name(),
+                        new ByteArrayMemory(((MemoryImport) imp).limits())));
+            } else {
+                fail("unexpected import kind " + imp.importType() + " for " + qualified);
+            }
+        }
+        return Instance.builder(module)
+                .withImportValues(imports.build())
+                .withMachineFactory(machineFactory)
+                .build();
+    }
+
+    @Test
+    void pgliteInstantiatesWithTheCompiledMachine() {
+        long t0 = System.nanoTime();
+        WasmModule module = dist.pgliteModule();
+        long t1 = System.nanoTime();
+        Instance instance = instantiate(module, dist.pgliteMachineFactory());
+        long t2 = System.nanoTime();
+        LOG.info("pglite module loaded in {} ms, instantiated in {} ms", (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
+
+        assertThat(instance.getMachine()).isInstanceOf(PgliteMachine.class);
+        assertThat(module.importSection().count(ExternalType.FUNCTION)).isEqualTo(PgliteModule.FUNCTION_IMPORT_COUNT);
+        assertThat(instance.export("raw_parser")).isNotNull();
+        assertThat(instance.export("pgl_startPGlite")).isNotNull();
+        assertThat(instance.export("__main_argc_argv")).isNotNull();
+        assertThat(instance.memory().pages()).isEqualTo(2048);
+        // the data segments were copied: the version string is in memory
+        assertThat(memoryContains(instance, "PostgreSQL 18.6 (PGlite 0.5.16)")).isTrue();
+    }
+
+    @Test
+    void initdbInstantiatesWithTheCompiledMachine() {
+        Instance instance = instantiate(dist.initdbModule(), dist.initdbMachineFactory());
+        assertThat(instance.getMachine()).isInstanceOf(InitdbMachine.class);
+        assertThat(instance.export("pgl_set_system_fn")).isNotNull();
+        assertThat(InitdbModule.interpretedFunctions()).isEmpty();
+    }
+
+    /**
+     * Regression test for the .meta bug of chicory-compiler-maven-plugin 1.7.5 (off by one when the
+     * module imports a memory): for every function the compiled machine hands to Chicory's
+     * interpreter, the body the interpreter runs must be the original body from pglite.wasm.
+     */
+    @Test
+    void interpretedFunctionsRunTheirOriginalBodies() throws Exception {
+        Path wasm = originalWasm("pglite.wasm");
+        byte[] originalBytes = Files.readAllBytes(wasm);
+        // Only the code section is needed from the original (fast parse).
+        WasmModule original = Parser.builder().includeSectionId(SectionId.CODE).withValidation(false).build()
+                .parse(originalBytes);
+
+        Instance instance = instantiate(dist.pgliteModule(), dist.pgliteMachineFactory());
+        Set<Integer> interpreted = interpretedBy(instance.getMachine());
+        LOG.info("functions interpreted by the compiled machine: {} ({})", interpreted,
+                Arrays.toString(PgliteModule.interpretedFunctionNames()));
+
+        // What the machine interprets is what the build reported.
+        assertThat(interpreted).containsExactlyInAnyOrderElementsOf(
+                Arrays.stream(PgliteModule.interpretedFunctions()).boxed().toList());
+        // pglite.wasm 0.5.16 has these four too large for a JVM method (if this changes, update the
+        // pglite.aot.interpretedHint property in core-runtime/pom.xml).
+        assertThat(PgliteModule.interpretedFunctionNames())
+                .containsExactlyInAnyOrder("raw_parser", "outNode", "nodeRead", "standard_ProcessUtility");
+
+        int imports = PgliteModule.FUNCTION_IMPORT_COUNT;
+        List<byte[]> originalRaw = rawBodies(originalBytes);
+        byte[] metaBytes;
+        try (var in = dist.openResource(PgliteModule.META_RESOURCE)) {
+            metaBytes = in.readAllBytes();
+        }
+        List<byte[]> metaRaw = rawBodies(metaBytes);
+        assertThat(metaRaw).hasSameSizeAs(originalRaw);
+
+        for (int funcId : interpreted) {
+            FunctionBody expected = original.codeSection().getFunctionBody(funcId - imports);
+            FunctionBody actual = instance.function(funcId);
+            assertSameBody(funcId, expected, actual);
+            assertThat(metaRaw.get(funcId - imports)).as("raw body of function %d", funcId)
+                    .isEqualTo(originalRaw.get(funcId - imports));
+            assertThat(actual.instructions().size()).as("function %d is not a stub", funcId).isGreaterThan(2);
+        }
+        // Every other body is a stub: the machine never interprets it.
+        int stubs = 0;
+        for (int i = 0; i < metaRaw.size(); i++) {
+            if (!interpreted.contains(imports + i)) {
+                assertThat(metaRaw.get(i)).as("body of compiled function %d", imports + i)
+                        .containsExactly(0x00, 0x00, 0x0b);
+                List<AnnotatedInstruction> ins = instance.function(imports + i).instructions();
+                assertThat(ins.get(0).opcode()).isEqualTo(OpCode.UNREACHABLE);
+                stubs++;
+            }
+        }
+        assertThat(stubs).isEqualTo(metaRaw.size() - interpreted.size());
+    }
+
+    private static void assertSameBody(int funcId, FunctionBody expected, FunctionBody actual) {
+        assertThat(actual.localTypes()).as("locals of function %d", funcId).isEqualTo(expected.localTypes());
+        List<AnnotatedInstruction> e = expected.instructions();
+        List<AnnotatedInstruction> a = actual.instructions();
+        assertThat(a).as("instruction count of function %d", funcId).hasSameSizeAs(e);
+        int delta = a.get(0).address() - e.get(0).address();
+        List<String> mismatches = new ArrayList<>();
+        for (int i = 0; i < e.size() && mismatches.size() < 5; i++) {
+            AnnotatedInstruction x = e.get(i);
+            AnnotatedInstruction y = a.get(i);
+            boolean same = x.opcode() == y.opcode()
+                    && Arrays.equals(x.operands(), y.operands())
+                    && y.address() - x.address() == delta
+                    && x.depth() == y.depth()
+                    && x.labelTrue() == y.labelTrue()
+                    && x.labelFalse() == y.labelFalse()
+                    && java.util.Objects.equals(x.labelTable(), y.labelTable());
+            if (!same) {
+                mismatches.add(i + ": expected " + x + ", actual " + y);
+            }
+        }
+        assertThat(mismatches).as("instructions of function %d", funcId).isEmpty();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<Integer> interpretedBy(Machine machine) throws ReflectiveOperationException {
+        Field f = machine.getClass().getDeclaredField("compilerInterpreterMachine");
+        f.setAccessible(true);
+        Object interpreter = f.get(machine);
+        Field ids = interpreter.getClass().getDeclaredField("interpretedFuncIds");
+        ids.setAccessible(true);
+        return new TreeSet<>((Set<Integer>) ids.get(interpreter));
+    }
+
+    private static Path originalWasm(String name) {
+        String dir = System.getProperty("pglite.npm.dir");
+        Assumptions.assumeTrue(dir != null, "system property pglite.npm.dir not set (run through Maven)");
+        Path wasm = Path.of(dir, "package", "dist", name);
+        Assumptions.assumeTrue(Files.isRegularFile(wasm), wasm + " not found");
+        return wasm;
+    }
+
+    /** Raw code-section entries (locals + code) of a wasm binary. */
+    static List<byte[]> rawBodies(byte[] wasm) {
+        int[] p = {8};
+        while (p[0] < wasm.length) {
+            int id = wasm[p[0]++] & 0xff;
+            int size = (int) leb(wasm, p);
+            int end = p[0] + size;
+            if (id == 10) {
+                int count = (int) leb(wasm, p);
+                List<byte[]> bodies = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    int len = (int) leb(wasm, p);
+                    bodies.add(Arrays.copyOfRange(wasm, p[0], p[0] + len));
+                    p[0] += len;
+                }
+                return bodies;
+            }
+            p[0] = end;
+        }
+        throw new AssertionError("no code section");
+    }
+
+    private static long leb(byte[] b, int[] p) {
+        long r = 0;
+        int shift = 0;
+        int x;
+        do {
+            x = b[p[0]++] & 0xff;
+            r |= (long) (x & 0x7f) << shift;
+            shift += 7;
+        } while ((x & 0x80) != 0);
+        return r;
+    }
+
+    private static boolean memoryContains(Instance instance, String text) {
+        byte[] needle = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int size = instance.memory().pages() * 65536;
+        byte[] all = instance.memory().readBytes(0, Math.min(size, 64 << 20));
+        outer:
+        for (int i = 0; i + needle.length <= all.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (all[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}
