@@ -104,30 +104,17 @@ public final class PostgresBackend implements AutoCloseable {
     }
 
     /**
-     * Puts the protocol read/write callbacks and the {@code system}/{@code popen}/{@code pclose} replacements
-     * into the process's function table and hands their indices to PGlite.
+     * Puts the protocol read/write callbacks into the process's function table and hands their indices to
+     * PGlite, together with the replacements for running external programs.
      */
     private void installCallbacks(EmscriptenProcess p) {
         FunctionType ipi = FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
-        FunctionType pi = FunctionType.of(List.of(ValType.I32), List.of(ValType.I32));
-        HostFunctionTable table = new HostFunctionTable(p.instance());
-        int[] slots = table.addAll(List.of(
+        int[] slots = new HostFunctionTable(p.instance()).addAll(List.of(
                 new HostFunctionTable.Entry("pglite_read", ipi, (inst, a) -> new long[] {read((int) a[0], (int) a[1])}),
                 new HostFunctionTable.Entry("pglite_write", ipi,
-                        (inst, a) -> new long[] {write((int) a[0], (int) a[1])}),
-                new HostFunctionTable.Entry("pglite_system", pi, (inst, a) -> {
-                    LOG.warn("PostgreSQL tried to run a shell command ({}); refused", p.readCString((int) a[0]));
-                    return new long[] {1};
-                }),
-                new HostFunctionTable.Entry("pglite_popen", ipi, (inst, a) -> {
-                    LOG.warn("PostgreSQL tried to run a program ({}); refused", p.readCString((int) a[0]));
-                    return new long[] {0};
-                }),
-                new HostFunctionTable.Entry("pglite_pclose", pi, (inst, a) -> new long[] {-1})));
+                        (inst, a) -> new long[] {write((int) a[0], (int) a[1])})));
         p.call("pgl_set_rw_cbs", slots[0], slots[1]);
-        p.call("pgl_set_system_fn", slots[2]);
-        p.call("pgl_set_popen_fn", slots[3]);
-        p.call("pgl_set_pclose_fn", slots[4]);
+        ExternalCommands.install(p);
     }
 
     /** read_cb: hands the backend as much of the pending frontend bytes as fits. */

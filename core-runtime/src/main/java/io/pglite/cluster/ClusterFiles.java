@@ -117,6 +117,11 @@ final class ClusterFiles implements AutoCloseable {
             for (PackagedFile f : distribution.files()) {
                 if (f.directory()) {
                     b.directory(f.path(), 0755);
+                } else if (f.path().startsWith("/pglite/bin/")) {
+                    // Placeholders for the executables; initdb checks that they are executable.
+                    b.file(f.path(), data.slice(f.start(), f.size()), 0555);
+                } else if (f.path().equals("/home/postgres/.pgpass")) {
+                    b.file(f.path(), data.slice(f.start(), f.size()), 0600);
                 } else {
                     b.file(f.path(), data, f.start(), f.end());
                 }

@@ -1,16 +1,12 @@
 package io.pglite.cluster;
 
 import com.dylibso.chicory.runtime.HostFunction;
-import com.dylibso.chicory.wasm.types.FunctionType;
-import com.dylibso.chicory.wasm.types.ValType;
 import io.pglite.distribution.Distribution;
 import io.pglite.fs.VirtualFileSystem;
 import io.pglite.wasm.DynamicLinking;
 import io.pglite.wasm.EmscriptenProcess;
 import io.pglite.wasm.dylink.DynamicLinker;
-import io.pglite.wasm.dylink.HostFunctionTable;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -52,19 +48,6 @@ final class ClusterProcesses {
                 .withMemoryLimit(memoryLimit)
                 .withDynamicLinking(new SideModules())
                 .build();
-    }
-
-    /** Host callbacks for a backend that never talks to a client (the one initdb drives). */
-    static void installRefusingCallbacks(EmscriptenProcess p) {
-        FunctionType pi = FunctionType.of(List.of(ValType.I32), List.of(ValType.I32));
-        FunctionType ipi = FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
-        int[] slots = new HostFunctionTable(p.instance()).addAll(List.of(
-                new HostFunctionTable.Entry("refuse_system", pi, (i, a) -> new long[] {1}),
-                new HostFunctionTable.Entry("refuse_popen", ipi, (i, a) -> new long[] {0}),
-                new HostFunctionTable.Entry("refuse_pclose", pi, (i, a) -> new long[] {-1})));
-        p.call("pgl_set_system_fn", slots[0]);
-        p.call("pgl_set_popen_fn", slots[1]);
-        p.call("pgl_set_pclose_fn", slots[2]);
     }
 
     /**

@@ -18,6 +18,10 @@ public record PackagedFile(String path, int start, int end, boolean directory) {
     /**
      * Validates the entry.
      *
+     * @param path absolute path in the wasm file system
+     * @param start offset of the first byte in {@code pglite.data} (0 for directories)
+     * @param end offset after the last byte in {@code pglite.data} (0 for directories)
+     * @param directory whether this entry is a directory
      * @throws IllegalArgumentException if the path is not absolute or the range is invalid
      */
     public PackagedFile {

@@ -25,7 +25,10 @@ import java.util.List;
  * after a successful {@link #lstat}, so that path is not taken for the common ENOENT case.
  *
  * <h2>Threading</h2>
- * Layers are not thread-safe; the owning VFS serializes access (see {@link VirtualFileSystem}).
+ * Layers are not thread-safe; the owning VFS serializes access (see {@link VirtualFileSystem}). Exceptions,
+ * for sharing one immutable template below many overlays: a {@link PackageLayer}, a frozen
+ * {@link MemoryLayer} and a read-only {@link HostDirectoryLayer} may be read from several threads at once.
+ * Several VFS instances (e.g. one per wasm process) may mount the same layers if their calls are serialized.
  */
 public interface FileTreeLayer extends Closeable {
 

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * links is not supported ({@code -EPERM}). Inode numbers come from a per-layer path table so that they never
  * collide with other layers under an overlay; they are stable while the VFS runs, not across restarts.
  *
- * <p>Not thread-safe (see {@link VirtualFileSystem}).
+ * <p>A writable layer is not thread-safe (see {@link VirtualFileSystem}). A read-only layer
+ * ({@link #openReadOnly}) may be shared as the lower of overlays used from several threads.
  */
 public final class HostDirectoryLayer implements FileTreeLayer {
     private static final Logger LOG = LoggerFactory.getLogger(HostDirectoryLayer.class);
@@ -115,7 +116,7 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         FileChannel ch = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
-            lock = ch.tryLock();
+            lock = ch.tryLock(); if (lock == null) { lock = ch.lock(); }
         } catch (OverlappingFileLockException e) {
             // The JVM tracks locks per file, so a second tryLock from this process throws instead of
             // returning null.
@@ -171,7 +172,9 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         return path.equals(LOCK_FILE_NAME);
     }
 
-    private long inoFor(String path) {
+    // The inode table and the handle set are the only state a read-only layer mutates; they are synchronized
+    // so one read-only template directory can serve overlays on several threads.
+    private synchronized long inoFor(String path) {
         Long ino = inos.get(path);
         if (ino == null) {
             ino = inoSpace.allocate();
@@ -180,7 +183,7 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         return ino;
     }
 
-    private void forgetIno(String path) {
+    private synchronized void forgetIno(String path) {
         inos.remove(path);
     }
 
@@ -362,7 +365,9 @@ public final class HostDirectoryLayer implements FileTreeLayer {
                     ? FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)
                     : FileChannel.open(p, StandardOpenOption.READ);
             HostHandle h = new HostHandle(this, path, p, ch, writable, inoFor(path));
-            openHandles.add(h);
+            synchronized (openHandles) {
+                openHandles.add(h);
+            }
             return h;
         } catch (IOException e) {
             throw new FsException(-fail("open", path, e), path);
@@ -482,7 +487,7 @@ public final class HostDirectoryLayer implements FileTreeLayer {
     }
 
     /** Keeps inode numbers attached to files (and directory subtrees) across a rename. */
-    private void moveInos(String from, String to) {
+    private synchronized void moveInos(String from, String to) {
         forgetIno(to);
         Long ino = inos.remove(from);
         if (ino != null) {
@@ -616,7 +621,11 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         if (!durable) {
             return;
         }
-        for (HostHandle h : openHandles) {
+        HostHandle[] handles;
+        synchronized (openHandles) {
+            handles = openHandles.toArray(new HostHandle[0]);
+        }
+        for (HostHandle h : handles) {
             if (h.writable) {
                 h.sync();
             }
@@ -646,10 +655,13 @@ public final class HostDirectoryLayer implements FileTreeLayer {
             return;
         }
         closed = true;
-        for (HostHandle h : openHandles.toArray(new HostHandle[0])) {
+        HostHandle[] handles;
+        synchronized (openHandles) {
+            handles = openHandles.toArray(new HostHandle[0]);
+        }
+        for (HostHandle h : handles) {
             h.close();
         }
-        openHandles.clear();
         if (lockChannel != null) {
             try {
                 lock.release();
@@ -791,7 +803,9 @@ public final class HostDirectoryLayer implements FileTreeLayer {
                 return;
             }
             closed = true;
-            layer.openHandles.remove(this);
+            synchronized (layer.openHandles) {
+                layer.openHandles.remove(this);
+            }
             try {
                 ch.close();
             } catch (IOException e) {

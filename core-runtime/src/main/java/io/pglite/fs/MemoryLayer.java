@@ -15,13 +15,18 @@ import java.util.Map;
  * layer is the lower (template) layer.
  *
  * <p>Symbolic links are stored and reported; the VFS resolves them. Hard links are not supported.
- * Not thread-safe.
+ *
+ * <p>Not thread-safe while writable. {@link #freeze()} turns a finished tree (e.g. a freshly initialized
+ * template cluster) into an immutable one that any number of overlays, on any threads, can use as their lower
+ * layer: lookups and reads do not write shared state, and copy-up from a frozen layer does not touch it.
  */
 public final class MemoryLayer implements FileTreeLayer {
 
     private final InoSpace inos = new InoSpace();
     private final Dir root;
     private int symlinkCount;
+    /** Set once by {@link #freeze()}; volatile so threads that later read the layer see it. */
+    private volatile boolean frozen;
 
     /** Creates an empty layer whose root directory has mode 0755. */
     public MemoryLayer() {
@@ -200,11 +205,25 @@ public final class MemoryLayer implements FileTreeLayer {
         return path.substring(path.lastIndexOf('/') + 1);
     }
 
+    /**
+     * Makes the layer permanently read-only (every modification then fails with EROFS, including writes
+     * through handles opened earlier). Call it once the tree is complete and before sharing the layer between
+     * threads; the call itself must happen-before those threads start using it.
+     */
+    public void freeze() {
+        frozen = true;
+    }
+
+    /** @return whether {@link #freeze()} was called */
+    public boolean isFrozen() {
+        return frozen;
+    }
+
     // ---- FileTreeLayer -----------------------------------------------------------------------------------
 
     @Override
     public boolean isReadOnly() {
-        return false;
+        return frozen;
     }
 
     @Override
@@ -234,16 +253,25 @@ public final class MemoryLayer implements FileTreeLayer {
         if (!(n instanceof File)) {
             throw new FsException(Errno.EINVAL, path);
         }
-        return new MemHandle((File) n, writable);
+        if (writable && frozen) {
+            throw new FsException(Errno.EROFS, path);
+        }
+        return new MemHandle(this, (File) n, writable);
     }
 
     @Override
     public int createFile(String path, int mode) {
+        if (frozen) {
+            return -Errno.EROFS;
+        }
         return addNode(path, new File(inos.allocate(), mode & FileStat.PERMISSION_MASK, new PagedContent()));
     }
 
     @Override
     public int mkdir(String path, int mode) {
+        if (frozen) {
+            return -Errno.EROFS;
+        }
         if (path.isEmpty()) {
             return -Errno.EEXIST;
         }
@@ -257,6 +285,9 @@ public final class MemoryLayer implements FileTreeLayer {
 
     @Override
     public int symlink(String target, String path) {
+        if (frozen) {
+            return -Errno.EROFS;
+        }
         int r = addNode(path, new Symlink(inos.allocate(), target));
         if (r == 0) {
             symlinkCount++;
@@ -295,6 +326,9 @@ public final class MemoryLayer implements FileTreeLayer {
 
     @Override
     public int unlink(String path) {
+        if (frozen) {
+            return -Errno.EROFS;
+        }
         Node parentNode = parentOf(path);
         if (parentNode instanceof Missing) {
             return -((Missing) parentNode).errno;
@@ -318,6 +352,9 @@ public final class MemoryLayer implements FileTreeLayer {
 
     @Override
     public int rmdir(String path) {
+        if (frozen) {
+            return -Errno.EROFS;
+        }
         if (path.isEmpty()) {
             return -Errno.EBUSY;
         }
@@ -345,6 +382,9 @@ public final class MemoryLayer implements FileTreeLayer {
 
     @Override
     public int rename(String from, String to) {
+        if (frozen) {
+            return -Errno.EROFS;
+        }
         if (from.isEmpty() || to.isEmpty()) {
             return -Errno.EBUSY;
         }
@@ -430,6 +470,9 @@ public final class MemoryLayer implements FileTreeLayer {
 
     @Override
     public int chmod(String path, int mode) {
+        if (frozen) {
+            return -Errno.EROFS;
+        }
         Node n = lookup(path);
         if (n instanceof Missing) {
             return -((Missing) n).errno;
@@ -441,6 +484,9 @@ public final class MemoryLayer implements FileTreeLayer {
 
     @Override
     public int setTimes(String path, long atimeNs, long mtimeNs) {
+        if (frozen) {
+            return -Errno.EROFS;
+        }
         Node n = lookup(path);
         if (n instanceof Missing) {
             return -((Missing) n).errno;
@@ -461,6 +507,9 @@ public final class MemoryLayer implements FileTreeLayer {
      */
     @Override
     public int importFile(String path, FileTreeLayer source, String sourcePath) {
+        if (frozen) {
+            return -Errno.EROFS;
+        }
         FileHandle h;
         try {
             h = source.open(sourcePath, false);
@@ -471,8 +520,11 @@ public final class MemoryLayer implements FileTreeLayer {
             if (!(h instanceof MemHandle)) {
                 return FileTreeLayer.super.importFile(path, source, sourcePath);
             }
-            File src = ((MemHandle) h).file;
-            File copy = new File(inos.allocate(), src.perm, src.content.copy());
+            MemHandle mh = (MemHandle) h;
+            File src = mh.file;
+            // A frozen source never writes again, so it need not learn that its pages are now shared; leaving
+            // it untouched is what makes concurrent copy-ups from one template safe.
+            File copy = new File(inos.allocate(), src.perm, src.content.copy(!mh.layer.frozen));
             int r = addNode(path, copy);
             if (r == 0) {
                 copy.atimeNs = src.atimeNs;
@@ -504,10 +556,12 @@ public final class MemoryLayer implements FileTreeLayer {
     // ---- handle ------------------------------------------------------------------------------------------
 
     private static final class MemHandle implements FileHandle {
+        final MemoryLayer layer;
         final File file;
         final boolean writable;
 
-        MemHandle(File file, boolean writable) {
+        MemHandle(MemoryLayer layer, File file, boolean writable) {
+            this.layer = layer;
             this.file = file;
             this.writable = writable;
         }
@@ -519,6 +573,12 @@ public final class MemoryLayer implements FileTreeLayer {
 
         @Override
         public int write(long position, byte[] src, int off, int len) {
+            if (!writable) {
+                return -Errno.EBADF;
+            }
+            if (layer.frozen) {
+                return -Errno.EROFS;
+            }
             try {
                 file.content.write(position, src, off, len);
             } catch (OutOfMemoryError e) {
@@ -538,6 +598,12 @@ public final class MemoryLayer implements FileTreeLayer {
 
         @Override
         public int truncate(long length) {
+            if (!writable) {
+                return -Errno.EBADF;
+            }
+            if (layer.frozen) {
+                return -Errno.EROFS;
+            }
             file.content.truncate(length);
             touch(file);
             return 0;

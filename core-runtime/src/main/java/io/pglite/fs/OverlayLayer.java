@@ -35,6 +35,12 @@ public final class OverlayLayer implements FileTreeLayer {
     private final boolean closeLower;
     /** Paths whose lower entry (and lower subtree) is hidden. */
     private final HashSet<String> whiteouts = new HashSet<>();
+    /**
+     * Read-only handles on lower files, by path. A file has one identity for every process that has it open,
+     * so when a write copies it up, these handles must see the upper copy from then on (as the same inode
+     * would); otherwise a reader opened before the copy-up keeps reading the stale lower bytes.
+     */
+    private final HashMap<String, List<FollowingHandle>> lowerReaders = new HashMap<>();
 
     /**
      * Creates an overlay that owns both layers (closing the overlay closes them).
@@ -196,7 +202,83 @@ public final class OverlayLayer implements FileTreeLayer {
         if (!st.isRegularFile()) {
             return -Errno.EPERM;
         }
-        return upper.importFile(path, lower, path);
+        r = upper.importFile(path, lower, path);
+        if (r == 0) {
+            List<FollowingHandle> readers = lowerReaders.remove(path);
+            if (readers != null) {
+                for (FollowingHandle h : readers) {
+                    h.switchTo(upper.open(path, false));
+                }
+            }
+        }
+        return r;
+    }
+
+    /** A read-only handle that starts on the lower file and moves to the upper copy when one is made. */
+    private final class FollowingHandle implements FileHandle {
+        private final String path;
+        private FileHandle target;
+        private boolean onLower = true;
+
+        FollowingHandle(String path, FileHandle target) {
+            this.path = path;
+            this.target = target;
+        }
+
+        void switchTo(FileHandle upperHandle) {
+            target.close();
+            target = upperHandle;
+            onLower = false;
+        }
+
+        @Override
+        public int read(long position, byte[] dst, int off, int len) {
+            return target.read(position, dst, off, len);
+        }
+
+        @Override
+        public int write(long position, byte[] src, int off, int len) {
+            return -Errno.EBADF;
+        }
+
+        @Override
+        public long size() {
+            return target.size();
+        }
+
+        @Override
+        public int truncate(long length) {
+            return -Errno.EBADF;
+        }
+
+        @Override
+        public int sync() {
+            return target.sync();
+        }
+
+        @Override
+        public int stat(FileStat out) {
+            return target.stat(out);
+        }
+
+        @Override
+        public boolean isWritable() {
+            return false;
+        }
+
+        @Override
+        public void close() {
+            if (onLower) {
+                List<FollowingHandle> readers = lowerReaders.get(path);
+                if (readers != null) {
+                    readers.remove(this);
+                    if (readers.isEmpty()) {
+                        lowerReaders.remove(path);
+                    }
+                }
+            }
+            target.close();
+        }
     }
 
     /** Copies a directory's whole merged subtree into the upper (needed before renaming it). */
@@ -266,7 +348,9 @@ public final class OverlayLayer implements FileTreeLayer {
             throw new FsException(Errno.ENOENT, path);
         }
         if (!writable) {
-            return lower.open(path, false);
+            FollowingHandle h = new FollowingHandle(path, lower.open(path, false));
+            lowerReaders.computeIfAbsent(path, k -> new ArrayList<>()).add(h);
+            return h;
         }
         r = copyUp(path);
         if (r < 0) {

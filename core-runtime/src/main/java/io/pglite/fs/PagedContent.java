@@ -187,17 +187,33 @@ final class PagedContent {
      * @return an independent content with equal bytes
      */
     PagedContent copy() {
-        BitSet marks = new BitSet(pages.length);
-        for (int i = 0; i < pages.length; i++) {
-            if (pages[i] != null) {
+        return copy(true);
+    }
+
+    /**
+     * Returns a copy sharing all page arrays with this one. The copy always duplicates a page before writing
+     * it; this content does so only if {@code markSource} is set. Pass {@code false} only when this content
+     * will never be written again (a frozen layer): then the copy does not modify this object at all, so
+     * several threads may copy it concurrently.
+     *
+     * @param markSource whether to record the sharing on this side too
+     * @return an independent content with equal bytes
+     */
+    PagedContent copy(boolean markSource) {
+        byte[][] snapshot = pages.clone();
+        BitSet marks = new BitSet(snapshot.length);
+        for (int i = 0; i < snapshot.length; i++) {
+            if (snapshot[i] != null) {
                 marks.set(i);
             }
         }
-        if (shared == null) {
-            shared = (BitSet) marks.clone();
-        } else {
-            shared.or(marks);
+        if (markSource) {
+            if (shared == null) {
+                shared = (BitSet) marks.clone();
+            } else {
+                shared.or(marks);
+            }
         }
-        return new PagedContent(pages.clone(), size, marks);
+        return new PagedContent(snapshot, size, marks);
     }
 }

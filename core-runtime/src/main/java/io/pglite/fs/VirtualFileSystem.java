@@ -166,6 +166,7 @@ public final class VirtualFileSystem implements Closeable {
 
     private String cwd = "/";
     private int umask = DEFAULT_UMASK;
+    private final boolean ownsLayers;
     private boolean closed;
     /** errno of the last failed {@link #resolve}; valid only right after it returned null. */
     private int resolveErr;
@@ -175,6 +176,7 @@ public final class VirtualFileSystem implements Closeable {
         table = new OpenFile[b.maxOpenFiles];
         fdFlags = new int[b.maxOpenFiles];
         umask = b.umask & 0777;
+        ownsLayers = b.ownsLayers;
         for (Map.Entry<String, FileTreeLayer> e : b.mounts.entrySet()) {
             mount(e.getKey(), e.getValue());
         }
@@ -213,6 +215,7 @@ public final class VirtualFileSystem implements Closeable {
         private int umask = DEFAULT_UMASK;
         private String cwd = "/";
         private boolean standardDevices = true;
+        private boolean ownsLayers = true;
         private CharDevice stdin;
         private CharDevice stdout;
         private CharDevice stderr;
@@ -269,6 +272,19 @@ public final class VirtualFileSystem implements Closeable {
          */
         public Builder standardDevices(boolean enabled) {
             this.standardDevices = enabled;
+            return this;
+        }
+
+        /**
+         * Whether {@link VirtualFileSystem#close()} also closes the mounted layers (default {@code true}). Pass
+         * {@code false} for a per-process view over layers that outlive it, e.g. initdb and the backend each
+         * get their own descriptor table over one shared set of layers.
+         *
+         * @param owns whether the VFS owns (closes) its layers
+         * @return this builder
+         */
+        public Builder ownsLayers(boolean owns) {
+            this.ownsLayers = owns;
             return this;
         }
 
@@ -381,6 +397,20 @@ public final class VirtualFileSystem implements Closeable {
         DeviceFile of = new DeviceFile(device, fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY,
                 fd < 3 ? names[fd] : "/dev/fd/" + fd, specialInos.allocate(), nextRdev++, 0);
         installAt(fd, of, 0);
+    }
+
+    /**
+     * The mount table, e.g. to build another VFS (another process's view) over the same layers.
+     *
+     * @return mount point to layer, shortest mount point first (parents before children, the order
+     *         {@link Builder#mount} wants); an unmodifiable snapshot
+     */
+    public Map<String, FileTreeLayer> mounts() {
+        LinkedHashMap<String, FileTreeLayer> out = new LinkedHashMap<>();
+        for (int i = mounts.length - 1; i >= 0; i--) {
+            out.put(mounts[i].point, mounts[i].layer);
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     private static String canonicalAbsolute(String path) {
@@ -2259,8 +2289,8 @@ public final class VirtualFileSystem implements Closeable {
     }
 
     /**
-     * Closes every descriptor (flushing devices), then every mounted layer, which releases host directory
-     * locks. Idempotent; afterwards {@link #openat} fails with EIO.
+     * Closes every descriptor (flushing devices), then, unless built with {@code ownsLayers(false)}, every
+     * mounted layer, which releases host directory locks. Idempotent; afterwards {@link #openat} fails with EIO.
      */
     @Override
     public void close() {
@@ -2275,6 +2305,10 @@ public final class VirtualFileSystem implements Closeable {
         }
         for (Device d : devices.values()) {
             d.device.flush();
+        }
+        if (!ownsLayers) {
+            LOG.debug("virtual file system view closed; layers left open");
+            return;
         }
         for (FileTreeLayer layer : distinctLayers()) {
             try {

@@ -116,8 +116,8 @@ public final class EmscriptenProcess {
         this.stackGetCurrent = ex.function("emscripten_stack_get_current");
         this.setThrew = ex.function("setThrew");
         this.mainArgcArgv = ex.function("__main_argc_argv");
-        this.malloc = ex.function("malloc");
-        this.free = ex.function("free");
+        this.malloc = optionalExport(instance, "malloc");
+        this.free = optionalExport(instance, "free");
         this.table = ex.table("__indirect_function_table");
         // The glue runs the static constructors before anything else (initRuntime).
         ex.function("__wasm_call_ctors").apply();
@@ -161,6 +161,16 @@ public final class EmscriptenProcess {
      */
     public static boolean isControlFlow(Throwable t) {
         return t instanceof ProcessExitException || t instanceof LongjmpException;
+    }
+
+    private static ExportFunction optionalExport(Instance instance, String name) {
+        var exports = instance.module().exportSection();
+        for (int i = 0; i < exports.exportCount(); i++) {
+            if (exports.getExport(i).name().equals(name)) {
+                return instance.exports().function(name);
+            }
+        }
+        return null;
     }
 
     private static HostFunction missingImport(String module, String name, FunctionType type) {
@@ -303,6 +313,9 @@ public final class EmscriptenProcess {
      * @return the address, 0 when the program is out of memory
      */
     public int malloc(int size) {
+        if (malloc == null) {
+            throw new WasmAbortException(programPath + " does not export malloc");
+        }
         return (int) malloc.apply(size)[0];
     }
 
@@ -312,6 +325,9 @@ public final class EmscriptenProcess {
      * @param ptr an address from {@link #malloc(int)}
      */
     public void free(int ptr) {
+        if (free == null) {
+            throw new WasmAbortException(programPath + " does not export free");
+        }
         free.apply(ptr);
     }
 

@@ -21,6 +21,7 @@ import java.util.Map;
  */
 @HostModule("wasi_snapshot_preview1")
 final class WasiImports {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WasiImports.class);
     private final EmscriptenProcess process;
     private final EnvImports env;
     private final SecureRandom random = new SecureRandom();
@@ -161,6 +162,19 @@ final class WasiImports {
 
     /** Scatter read; {@code offset < 0} reads at the fd's position. A short read ends the loop. */
     private int readv(Memory m, int fd, int iov, int iovcnt, long offset, int out) {
+        if (LOG.isTraceEnabled()) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < iovcnt; i++) {
+                sb.append(m.readInt(iov + 8 * i)).append('/').append(m.readInt(iov + 8 * i + 4)).append(' ');
+            }
+            int r = readv0(m, fd, iov, iovcnt, offset, out);
+            LOG.trace("fd_read({} {}, {}) = {} -> {}", fd, fs().pathOf(fd), sb, r, m.readInt(out));
+            return r;
+        }
+        return readv0(m, fd, iov, iovcnt, offset, out);
+    }
+
+    private int readv0(Memory m, int fd, int iov, int iovcnt, long offset, int out) {
         long total = 0;
         for (int i = 0; i < iovcnt; i++) {
             int ptr = m.readInt(iov + 8 * i);

@@ -87,6 +87,21 @@ class CompiledModuleTest {
     }
 
     @Test
+    void compiledCodeRuns() {
+        Instance instance = instantiate(dist.pgliteModule(), dist.pgliteMachineFactory());
+        var memory = instance.memory();
+        int a = 100 << 20; // far above data, stack and heap start; nothing else runs here
+        int b = a + 64;
+        int buf = a + 128;
+        memory.writeCString(a, "Hello PGlite");
+        memory.writeCString(b, "hELLO pglITE");
+        assertThat(instance.export("strlen").apply(a)[0]).isEqualTo(12);
+        assertThat(instance.export("pg_strcasecmp").apply(a, b)[0]).isEqualTo(0);
+        long len = instance.export("pg_ltoa").apply(-1234567, buf)[0];
+        assertThat(memory.readString(buf, (int) len)).isEqualTo("-1234567");
+    }
+
+    @Test
     void initdbInstantiatesWithTheCompiledMachine() {
         Instance instance = instantiate(dist.initdbModule(), dist.initdbMachineFactory());
         assertThat(instance.getMachine()).isInstanceOf(InitdbMachine.class);

@@ -10,12 +10,16 @@ import static io.pglite.fs.OpenFlags.SEEK_END;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +78,38 @@ class HostDirectoryLayerTest {
         // the lock is released on close
         HostDirectoryLayer again = HostDirectoryLayer.open(dir);
         again.close();
+    }
+
+    @Test
+    void directoryLockedByAnotherProcessIsRefused() throws Exception {
+        Path dir = tmp.resolve("other-process");
+        Files.createDirectories(dir);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // Built from code sources, not java.class.path: test launchers may load classes from elsewhere.
+        String classPath = String.join(File.pathSeparator, codeSource(LockHolderMain.class),
+                codeSource(HostDirectoryLayer.class), codeSource(org.slf4j.LoggerFactory.class));
+        Process child = new ProcessBuilder(java, "-cp", classPath,
+                LockHolderMain.class.getName(), dir.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(
+                    new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(out.readLine()).isEqualTo("locked");
+            assertThatThrownBy(() -> HostDirectoryLayer.open(dir))
+                    .isInstanceOf(FileSystemLockedException.class)
+                    .hasMessageContaining(dir.toAbsolutePath().normalize().toString())
+                    .hasMessageContaining("another process");
+        } finally {
+            child.getOutputStream().close();
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        // the child's exit released the lock
+        HostDirectoryLayer.open(dir).close();
+    }
+
+    private static String codeSource(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     @Test

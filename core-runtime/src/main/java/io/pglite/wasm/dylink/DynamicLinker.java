@@ -576,6 +576,7 @@ public final class DynamicLinker {
             if (handle != 0) {
                 byHandle.remove(handle);
             }
+            slots.remove(instance);
             resetGot(assigned);
             throw e;
         }

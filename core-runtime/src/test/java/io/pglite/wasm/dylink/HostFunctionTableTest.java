@@ -98,6 +98,23 @@ class HostFunctionTableTest {
     }
 
     @Test
+    void privateTableFactoryKeepsTheParsedModulesTableLimits() {
+        var limits = MainInstances.module().tableSection().getTable(0).limits();
+
+        Instance isolated = MainInstances.newInstance(java.util.Map.of(), true);
+        long before = limits.min();
+        new HostFunctionTable(isolated).add("f", CMP, (inst, args) -> new long[] {0});
+        assertThat(limits.min()).isEqualTo(before);
+        Instance next = MainInstances.newInstance(java.util.Map.of(), true);
+        assertThat(HostFunctionTable.mainTable(next).size()).isEqualTo(before);
+
+        // Chicory's default table instance shares the module's limits and grows them
+        Instance shared = MainInstances.newInstance(java.util.Map.of(), false);
+        new HostFunctionTable(shared).add("f", CMP, (inst, args) -> new long[] {0});
+        assertThat(limits.min()).isEqualTo(before + 1);
+    }
+
+    @Test
     void exceptionFromHostFunctionReachesTheJavaCallerAndInstanceStaysUsable() {
         Instance main = MainInstances.newInstance();
         HostFunctionTable host = new HostFunctionTable(main);

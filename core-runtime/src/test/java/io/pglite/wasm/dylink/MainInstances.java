@@ -9,7 +9,6 @@ import com.dylibso.chicory.runtime.ImportTable;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.TableInstance;
-import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
@@ -20,23 +19,19 @@ import com.dylibso.chicory.wasm.types.MutabilityType;
 import com.dylibso.chicory.wasm.types.Table;
 import com.dylibso.chicory.wasm.types.TableImport;
 import com.dylibso.chicory.wasm.types.Value;
+import io.pglite.distribution.Distribution;
 import java.util.Map;
 
 /**
- * pglite.wasm instantiated in Chicory's interpreter with inert host imports (every function
+ * pglite.wasm (the packaged, build-time compiled distribution) instantiated with inert host imports (every function
  * import returns zeros), enough to call self-contained exports such as malloc and pg_qsort.
  */
 final class MainInstances {
     private MainInstances() {}
 
-    private static WasmModule module;
-
-    /** Parsing pglite.wasm takes seconds, so it is done once per JVM. */
-    static synchronized WasmModule module() {
-        if (module == null) {
-            module = Parser.parse(PgliteTestFiles.pgliteWasm());
-        }
-        return module;
+    /** The packaged backend module (parsed once per JVM by the distribution). */
+    static WasmModule module() {
+        return Distribution.pg18().pgliteModule();
     }
 
     static Instance newInstance() {
@@ -47,6 +42,15 @@ final class MainInstances {
      * @param overrides host functions by import name, replacing the inert stubs
      */
     static Instance newInstance(Map<String, HostFunction> overrides) {
+        return newInstance(overrides, true);
+    }
+
+    /**
+     * @param overrides host functions by import name, replacing the inert stubs
+     * @param privateTable whether to use {@link PrivateTableFactory} (false shows Chicory's
+     *     shared-limits behaviour)
+     */
+    static Instance newInstance(Map<String, HostFunction> overrides, boolean privateTable) {
         WasmModule m = module();
         ImportValues.Builder b = ImportValues.builder();
         for (int i = 0; i < m.importSection().importCount(); i++) {
@@ -100,7 +104,14 @@ final class MainInstances {
                     throw new IllegalStateException("unexpected import " + imp);
             }
         }
-        return Instance.builder(m).withImportValues(b.build()).build();
+        Instance.Builder builder =
+                Instance.builder(m)
+                        .withImportValues(b.build())
+                        .withMachineFactory(Distribution.pg18().pgliteMachineFactory());
+        if (privateTable) {
+            builder.withTableFactory(PrivateTableFactory.INSTANCE);
+        }
+        return builder.build();
     }
 
     static int malloc(Instance main, int size) {

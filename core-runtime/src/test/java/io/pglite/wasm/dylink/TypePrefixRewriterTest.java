@@ -58,7 +58,7 @@ class TypePrefixRewriterTest {
     }
 
     @Test
-    void everySideModuleInPgliteDataRewritesToAnEquivalentValidModule() {
+    void everyPackagedSideModuleRewritesToAnEquivalentValidModule() {
         TypeRegistry registry = new TypeRegistry(mainTypes());
         int checked = 0;
         for (String f : PgliteTestFiles.files()) {
@@ -77,6 +77,16 @@ class TypePrefixRewriterTest {
             checked++;
         }
         assertThat(checked).isGreaterThanOrEqualTo(25);
+        for (var e : PgliteTestFiles.extensionLibraries().entrySet()) {
+            byte[] original = e.getValue();
+            TypePrefixRewriter.Result result = TypePrefixRewriter.rewriteWithMap(original, registry);
+            WasmModule before = Parser.parse(original);
+            WasmModule after = Parser.parse(result.bytes());
+            assertSameFunctionSignatures(before, after);
+            assertSameCode(before, after, result.typeMap());
+            checked++;
+        }
+        assertThat(checked).as("pglite.data and contrib libraries").isGreaterThanOrEqualTo(60);
     }
 
     @Test
