@@ -71,7 +71,8 @@ final class ClusterFiles implements AutoCloseable {
      * A cluster on a host directory, created from the template when the directory holds none yet. The
      * directory stays locked until {@link #close()}.
      */
-    static ClusterFiles onDirectory(Distribution distribution, Templates.Template template, Path dir) {
+    static ClusterFiles onDirectory(Distribution distribution, java.util.function.Supplier<Templates.Template> templates,
+            Path dir) {
         HostDirectoryLayer host;
         try {
             host = HostDirectoryLayer.open(dir);
@@ -91,6 +92,7 @@ final class ClusterFiles implements AutoCloseable {
                     throw new ClusterException("the directory " + dir + " is not empty and holds no PostgreSQL "
                             + "cluster (no PG_VERSION); refusing to create one there");
                 }
+                Templates.Template template = templates.get();
                 long t0 = System.nanoTime();
                 copyTree(template.dataDirectory(), host, "");
                 // PG_VERSION last: a directory without it is recognisably incomplete and is never started.

@@ -60,7 +60,7 @@ final class Initdb {
         VirtualFileSystem backendView = files.newProcessView();
         postgres = ClusterProcesses.postgres(distribution, backendView, files, options.username(),
                 "template1", ClusterProcesses.DEFAULT_MEMORY_LIMIT);
-        // Host callbacks the backend may call while initdb drives it: none should run a shell.
+        // system/popen replacements: initdb's SQL reads "locale -a"; nothing else may run.
         ExternalCommands.install(postgres);
         pristineMemory = postgres.snapshotMemory();
         pristineStackPointer = postgres.stackSave();
@@ -165,17 +165,6 @@ final class Initdb {
         }
         List<String> args = command.subList(1, command.size());
         long t0 = System.nanoTime();
-        if (LOG.isDebugEnabled()) {
-            io.pglite.fs.FileStat st = new io.pglite.fs.FileStat();
-            postgres.files().stat(PG_STDIN, st);
-            LOG.debug("stdin {} bytes, fd0 at {} is {}, fd1 is {}", st.size, postgres.files().seek(0, 0, 1),
-                    postgres.files().pathOf(0), postgres.files().pathOf(1));
-            byte[] head = new byte[120];
-            int fd = postgres.files().open(PG_STDIN, 0, 0);
-            int n = postgres.files().read(fd, head, 0, head.length);
-            postgres.files().close(fd);
-            LOG.debug("stdin head: {}", n > 0 ? new String(head, 0, n) : "(none)");
-        }
         postgres.restoreMemory(pristineMemory);
         postgres.stackRestore(pristineStackPointer);
         int rc = postgres.callMain(new ArrayList<>(args));

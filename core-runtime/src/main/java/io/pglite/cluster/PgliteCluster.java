@@ -41,10 +41,10 @@ public final class PgliteCluster implements AutoCloseable {
 
     private PgliteCluster(Builder b) {
         Distribution distribution = Distribution.pg18();
-        Templates.Template template = Templates.get(distribution, b.initdbOptions);
         this.files = b.dataDirectory == null
-                ? ClusterFiles.inMemory(distribution, template)
-                : ClusterFiles.onDirectory(distribution, template, b.dataDirectory);
+                ? ClusterFiles.inMemory(distribution, Templates.get(distribution, b.initdbOptions))
+                : ClusterFiles.onDirectory(distribution, () -> Templates.get(distribution, b.initdbOptions),
+                        b.dataDirectory);
         this.database = b.database;
         this.username = b.initdbOptions.username();
         this.thread = new WasmThread("pglite-backend", b.stackBytes);

@@ -14,6 +14,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -116,7 +117,7 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         FileChannel ch = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
-            lock = ch.tryLock(); if (lock == null) { lock = ch.lock(); }
+            lock = ch.tryLock();
         } catch (OverlappingFileLockException e) {
             // The JVM tracks locks per file, so a second tryLock from this process throws instead of
             // returning null.
@@ -164,8 +165,16 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         return root;
     }
 
-    private Path host(String path) {
-        return path.isEmpty() ? root : root.resolve(path);
+    /**
+     * Maps a layer path to the host. A name the host cannot represent (e.g. a NUL, or a character Windows
+     * forbids) cannot exist there, so it is reported as a missing file rather than a crash.
+     */
+    private Path host(String path) throws NoSuchFileException {
+        try {
+            return path.isEmpty() ? root : root.resolve(path);
+        } catch (InvalidPathException e) {
+            throw new NoSuchFileException(path, null, "not representable on the host: " + e.getMessage());
+        }
     }
 
     private static boolean isLockFile(String path) {
@@ -359,8 +368,8 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         if (writable && readOnly) {
             throw new FsException(Errno.EROFS, path);
         }
-        Path p = host(path);
         try {
+            Path p = host(path);
             FileChannel ch = writable
                     ? FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)
                     : FileChannel.open(p, StandardOpenOption.READ);
@@ -380,8 +389,8 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         if (r < 0) {
             return r;
         }
-        Path p = host(path);
         try {
+            Path p = host(path);
             if (posix) {
                 Files.createFile(p, PosixFilePermissions.asFileAttribute(permSet(mode)));
                 // The create attribute is filtered by the JVM process umask; the VFS umask is authoritative.
@@ -402,8 +411,8 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         if (r < 0) {
             return r;
         }
-        Path p = host(path);
         try {
+            Path p = host(path);
             if (posix) {
                 Files.createDirectory(p, PosixFilePermissions.asFileAttribute(permSet(mode)));
                 Files.setPosixFilePermissions(p, permSet(mode));
@@ -423,8 +432,8 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         if (r < 0) {
             return r;
         }
-        Path p = host(path);
         try {
+            Path p = host(path);
             if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return -Errno.EISDIR;
             }
@@ -445,8 +454,8 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         if (r < 0) {
             return r;
         }
-        Path p = host(path);
         try {
+            Path p = host(path);
             if (!Files.isDirectory(p)) {
                 return Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? -Errno.ENOTDIR : -Errno.ENOENT;
             }
@@ -470,9 +479,9 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         if (from.isEmpty() || to.isEmpty()) {
             return -Errno.EBUSY;
         }
-        Path src = host(from);
-        Path dst = host(to);
         try {
+            Path src = host(from);
+            Path dst = host(to);
             try {
                 // rename(2): atomically replaces a file or an empty directory.
                 Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE);
@@ -512,8 +521,7 @@ public final class HostDirectoryLayer implements FileTreeLayer {
 
     @Override
     public int list(String path, List<DirEntry> out) {
-        Path dir = host(path);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(host(path))) {
             String prefix = path.isEmpty() ? "" : path + "/";
             for (Path child : ds) {
                 String name = child.getFileName().toString();
@@ -555,10 +563,10 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         if (r < 0) {
             return r;
         }
-        if (!posix) {
-            return Files.exists(host(path)) ? 0 : -Errno.ENOENT;
-        }
         try {
+            if (!posix) {
+                return Files.exists(host(path)) ? 0 : -Errno.ENOENT;
+            }
             Files.setPosixFilePermissions(host(path), permSet(mode));
             return 0;
         } catch (IOException e) {

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class HostDirectoryLayerTest {
@@ -81,6 +82,7 @@ class HostDirectoryLayerTest {
     }
 
     @Test
+    @Timeout(60)
     void directoryLockedByAnotherProcessIsRefused() throws Exception {
         Path dir = tmp.resolve("other-process");
         Files.createDirectories(dir);
@@ -134,6 +136,7 @@ class HostDirectoryLayerTest {
         VirtualFileSystem vfs = vfsOn(HostDirectoryLayer.open(dir));
         vfs.chdir("/pglite/data");
         assertThat(vfs.open("missing", O_RDWR, 0)).isEqualTo(-Errno.ENOENT);
+        assertThat(vfs.open("bad\0name", O_RDWR | O_CREAT, 0600)).isEqualTo(-Errno.ENOENT);
         vfs.writeFile("a.tmp", ascii("new"), 0600);
         vfs.writeFile("a", ascii("old"), 0600);
         assertThat(vfs.rename("a.tmp", "a")).isZero();
