@@ -14,8 +14,9 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -274,7 +276,7 @@ public final class HostDirectoryLayer implements FileTreeLayer {
     }
 
     private static Set<PosixFilePermission> permSet(int mode) {
-        Set<PosixFilePermission> s = java.util.EnumSet.noneOf(PosixFilePermission.class);
+        Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
         if ((mode & 0400) != 0) s.add(PosixFilePermission.OWNER_READ);
         if ((mode & 0200) != 0) s.add(PosixFilePermission.OWNER_WRITE);
         if ((mode & 0100) != 0) s.add(PosixFilePermission.OWNER_EXECUTE);
@@ -434,7 +436,7 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         }
         try {
             Path p = host(path);
-            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 return -Errno.EISDIR;
             }
             Files.delete(p);
@@ -457,7 +459,7 @@ public final class HostDirectoryLayer implements FileTreeLayer {
         try {
             Path p = host(path);
             if (!Files.isDirectory(p)) {
-                return Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? -Errno.ENOTDIR : -Errno.ENOENT;
+                return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? -Errno.ENOTDIR : -Errno.ENOENT;
             }
             Files.delete(p);
             forgetIno(path);

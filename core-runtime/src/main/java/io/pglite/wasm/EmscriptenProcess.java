@@ -16,6 +16,7 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryImport;
 import io.pglite.fs.VirtualFileSystem;
+import io.pglite.wasm.dylink.PrivateTableFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -103,7 +104,11 @@ public final class EmscriptenProcess {
         }
         imports.withFunctions(new ArrayList<>(functions));
 
-        Instance.Builder ib = Instance.builder(module).withImportValues(imports.build());
+        // Each instance gets its own table: Chicory 1.7.5 would otherwise carry one instance's table growth
+        // (host callbacks, side modules) over into the next instance of the same module.
+        Instance.Builder ib = Instance.builder(module)
+                .withImportValues(imports.build())
+                .withTableFactory(PrivateTableFactory.INSTANCE);
         if (b.machineFactory != null) {
             ib.withMachineFactory(b.machineFactory);
         }

@@ -18,12 +18,16 @@ public final class LockHolderMain {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        try (HostDirectoryLayer layer = HostDirectoryLayer.open(Path.of(args[0]))) {
+        HostDirectoryLayer layer = HostDirectoryLayer.open(Path.of(args[0]));
+        try {
+            // stdout is the protocol to the parent test, not logging
             System.out.write("locked\n".getBytes(StandardCharsets.US_ASCII));
             System.out.flush();
             while (System.in.read() >= 0) {
                 // hold the lock until the parent closes our stdin
             }
+        } finally {
+            layer.close();
         }
     }
 }
