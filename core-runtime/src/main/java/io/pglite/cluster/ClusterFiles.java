@@ -137,7 +137,7 @@ final class ClusterFiles implements AutoCloseable {
 
     /** A new process's view: its own descriptor table and working directory over the shared layers. */
     VirtualFileSystem newProcessView() {
-        VirtualFileSystem.Builder b = VirtualFileSystem.builder();
+        VirtualFileSystem.Builder b = VirtualFileSystem.builder().ownsLayers(false);
         for (Map.Entry<String, FileTreeLayer> m : mounts.entrySet()) {
             b.mount(m.getKey(), m.getValue());
         }
@@ -163,7 +163,7 @@ final class ClusterFiles implements AutoCloseable {
 
     private void closeViews() {
         for (VirtualFileSystem v : views) {
-            v.closeDescriptors();
+            v.close();
         }
         views.clear();
     }

@@ -113,7 +113,7 @@ final class Initdb {
         }
         if (rc != 0) {
             throw new ClusterException("initdb failed with exit status " + rc
-                    + "; its messages are in the log (logger io.pglite.fs)");
+                    + "; its messages are in the log (loggers io.pglite.postgres.stdout and .stderr)");
         }
         LOG.info("initdb: cluster created in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }

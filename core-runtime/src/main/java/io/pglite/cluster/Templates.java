@@ -36,6 +36,8 @@ final class Templates {
         } finally {
             files.closeKeepingData();
         }
+        // Shared read-only from now on: clusters copy files up from it, possibly on several threads.
+        data.freeze();
         return new Template(data, options);
     }
 }

@@ -2274,21 +2274,6 @@ public final class VirtualFileSystem implements Closeable {
     }
 
     /**
-     * Closes every descriptor and flushes devices but leaves the mounted layers open: for a view that shares
-     * its layers with other views (processes of one cluster).
-     */
-    public void closeDescriptors() {
-        for (int fd = 0; fd < table.length; fd++) {
-            if (table[fd] != null) {
-                close(fd);
-            }
-        }
-        for (Device d : devices.values()) {
-            d.device.flush();
-        }
-    }
-
-    /**
      * Closes every descriptor (flushing devices), then, unless built with {@code ownsLayers(false)}, every
      * mounted layer, which releases host directory locks. Idempotent; afterwards {@link #openat} fails with EIO.
      */

@@ -69,6 +69,9 @@ public final class FrontendReader {
         pos = start + firstLen;
         // Take further messages that are already complete in the buffer, without blocking for more.
         while (end - pos >= 5) {
+            if (!isFrontendType(buf[pos])) {
+                break; // reported by the next call, after the messages before it were served
+            }
             int len = frameLength(pos);
             if (end - pos < len) {
                 break;
@@ -80,8 +83,25 @@ public final class FrontendReader {
         return batch;
     }
 
+    /**
+     * The message types a client may send after startup. Anything else makes PostgreSQL end the session with
+     * FATAL, which would take down the one backend every connection shares; so the server refuses it here,
+     * with the error PostgreSQL would send, and closes only the offending connection.
+     */
+    static boolean isFrontendType(byte type) {
+        switch (type) {
+            case 'B', 'C', 'd', 'c', 'f', 'D', 'E', 'H', 'F', 'P', 'Q', 'S', 'X':
+                return true;
+            default:
+                return false;
+        }
+    }
+
     private int frameLength(int pos) throws ProtocolException {
         byte type = buf[pos];
+        if (!isFrontendType(type)) {
+            throw new ProtocolException("invalid frontend message type " + (type & 0xff));
+        }
         int len = readInt(buf, pos + 1);
         if (len < 4 || len > maxMessageLength - 1) {
             throw new ProtocolException("invalid message length " + len + " for message type '"

@@ -114,7 +114,7 @@ public final class PgliteServer implements AutoCloseable {
 
     private void serve(Socket socket) {
         boolean holding = false;
-        try (socket) {
+        try {
             socket.setTcpNoDelay(true);
             FrontendReader reader = new FrontendReader(socket.getInputStream(), MAX_MESSAGE_LENGTH);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
@@ -150,6 +150,11 @@ public final class PgliteServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             open.remove(socket);
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // already gone
+            }
             if (holding) {
                 rollbackIfNeeded();
                 sessionLock.unlock();

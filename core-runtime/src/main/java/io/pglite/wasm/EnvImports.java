@@ -659,7 +659,7 @@ final class EnvImports {
         return fs().utimensat(dirfd, path == 0 ? null : str(m, path), atime, mtime, flags);
     }
 
-    /** Reads a timespec; UTIME_NOW and UTIME_OMIT become "now" and -1. */
+    /** Reads a timespec; UTIME_NOW becomes "now", UTIME_OMIT the VFS's marker for "leave unchanged". */
     private static long timespec(Memory m, int at, long now) {
         long sec = m.readLong(at);
         int nsec = m.readInt(at + 8);
@@ -667,7 +667,7 @@ final class EnvImports {
             return now;
         }
         if (nsec == 0x3FFFFFFE) {
-            return -1;
+            return VirtualFileSystem.UTIME_OMIT;
         }
         return sec * 1_000_000_000L + nsec;
     }

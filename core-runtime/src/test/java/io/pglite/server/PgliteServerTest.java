@@ -1,0 +1,227 @@
+package io.pglite.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pglite.cluster.PgliteCluster;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The loopback server: startup negotiation and bad input. */
+class PgliteServerTest {
+    private static PgliteCluster cluster;
+
+    @BeforeAll
+    static void start() {
+        cluster = PgliteCluster.builder().build();
+        cluster.server();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static Socket connect() throws IOException {
+        Socket s = new Socket("127.0.0.1", cluster.server().port());
+        s.setSoTimeout(30_000);
+        return s;
+    }
+
+    private static void assertServerStillAnswers() throws SQLException {
+        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl(), "postgres", "");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 'ok'")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void aPortInUseIsAClearError() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            assertThatThrownBy(() -> PgliteServer.start(cluster.backend(), "127.0.0.1", port))
+                    .isInstanceOf(ServerStartException.class)
+                    .hasMessageContaining("127.0.0.1:" + port)
+                    .hasMessageContaining("already in use");
+        }
+    }
+
+    @Test
+    void sslAndGssRequestsAreDeclined() throws IOException {
+        try (Socket s = connect()) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            out.writeInt(8);
+            out.writeInt(80877104); // GSSENCRequest
+            out.flush();
+            assertThat(in.readByte()).isEqualTo((byte) 'N');
+            out.writeInt(8);
+            out.writeInt(80877103); // SSLRequest
+            out.flush();
+            assertThat(in.readByte()).isEqualTo((byte) 'N');
+            sendStartup(out, "postgres", "postgres");
+            assertThat(readUntilReady(in)).contains("R").endsWith("Z");
+            // Simple query, then Terminate.
+            sendQuery(out, "SELECT 6 * 7");
+            String types = readUntilReady(in);
+            assertThat(types).startsWith("TD").contains("C").endsWith("Z");
+            out.writeByte('X');
+            out.writeInt(4);
+            out.flush();
+            assertThat(in.read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void anUnsupportedProtocolVersionIsRefusedWithTheStandardError() throws IOException {
+        try (Socket s = connect()) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            out.writeInt(8);
+            out.writeInt(2 << 16); // protocol 2.0
+            out.flush();
+            assertThat(in.readByte()).isEqualTo((byte) 'E');
+            byte[] body = new byte[in.readInt() - 4];
+            in.readFully(body);
+            String text = new String(body, StandardCharsets.UTF_8);
+            assertThat(text).contains("0A000").contains("unsupported frontend protocol 2.0");
+        }
+    }
+
+    @Test
+    void malformedFramesCloseOnlyThatConnection() throws Exception {
+        // A hostile length after a good startup.
+        try (Socket s = connect()) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            sendStartup(out, "postgres", "postgres");
+            readUntilReady(in);
+            out.writeByte('Q');
+            out.writeInt(Integer.MAX_VALUE);
+            out.flush();
+            String rest = drain(in);
+            assertThat(rest).contains("08P01").contains("invalid message length");
+        }
+        assertServerStillAnswers();
+        // A garbage startup packet.
+        try (Socket s = connect()) {
+            s.getOutputStream().write(new byte[] {0x7f, 0x7f, 0x7f, 0x7f, 1, 2, 3, 4});
+            s.getOutputStream().flush();
+            assertThat(drain(new DataInputStream(s.getInputStream()))).contains("invalid length of startup packet");
+        }
+        assertServerStillAnswers();
+        // A truncated message followed by a disconnect.
+        try (Socket s = connect()) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            sendStartup(out, "postgres", "postgres");
+            readUntilReady(in);
+            out.writeByte('Q');
+            out.writeInt(100);
+            out.write("SELECT".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+        assertServerStillAnswers();
+        // An unknown message type is answered by PostgreSQL itself.
+        try (Socket s = connect()) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            sendStartup(out, "postgres", "postgres");
+            readUntilReady(in);
+            out.writeByte('!');
+            out.writeInt(4);
+            out.flush();
+            assertThat(drain(in)).contains("08P01");
+        }
+        assertServerStillAnswers();
+    }
+
+    @Test
+    void aClientThatLeavesInsideATransactionIsRolledBack() throws Exception {
+        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl(), "postgres", "");
+                Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS left_behind (id int)");
+        }
+        Connection c = DriverManager.getConnection(cluster.jdbcUrl(), "postgres", "");
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("INSERT INTO left_behind VALUES (1)");
+        }
+        // Drop the socket without COMMIT or Terminate.
+        c.abort(Runnable::run);
+        try (Connection d = DriverManager.getConnection(cluster.jdbcUrl(), "postgres", "");
+                Statement s = d.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM left_behind")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
+        }
+    }
+
+    private static void sendStartup(DataOutputStream out, String user, String database) throws IOException {
+        java.io.ByteArrayOutputStream params = new java.io.ByteArrayOutputStream();
+        for (String p : new String[] {"user", user, "database", database}) {
+            params.writeBytes(p.getBytes(StandardCharsets.UTF_8));
+            params.write(0);
+        }
+        params.write(0);
+        out.writeInt(8 + params.size());
+        out.writeInt(196608);
+        out.write(params.toByteArray());
+        out.flush();
+    }
+
+    private static void sendQuery(DataOutputStream out, String sql) throws IOException {
+        byte[] q = sql.getBytes(StandardCharsets.UTF_8);
+        out.writeByte('Q');
+        out.writeInt(4 + q.length + 1);
+        out.write(q);
+        out.writeByte(0);
+        out.flush();
+    }
+
+    /** Reads messages up to ReadyForQuery and returns their type letters. */
+    private static String readUntilReady(DataInputStream in) throws IOException {
+        StringBuilder types = new StringBuilder();
+        while (true) {
+            char type = (char) in.readByte();
+            byte[] body = new byte[in.readInt() - 4];
+            in.readFully(body);
+            types.append(type);
+            if (type == 'Z') {
+                return types.toString();
+            }
+        }
+    }
+
+    /** Reads until the server closes the connection. */
+    private static String drain(DataInputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try {
+            byte[] buf = new byte[4096];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sb.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+            }
+        } catch (EOFException | java.net.SocketException e) {
+            // closed
+        }
+        return sb.toString();
+    }
+}
