@@ -343,48 +343,6 @@ class DynamicLinkerTest {
         assertThat(weak.function("sum_pair").apply()).containsExactly(42);
     }
 
-    @Test
-    void plpgsqlInstantiationTimeInterpreterAndCompiler() throws Exception {
-        byte[] so = PgliteTestFiles.file(PLPGSQL);
-        long interp = timeLoad(SideModuleMachineFactory.INTERPRETER, so);
-        System.out.printf("plpgsql.so load (rewrite+parse+instantiate+init), interpreter: %.1f ms%n", interp / 1e6);
-
-        Class<?> compiler;
-        try {
-            compiler = Class.forName("com.dylibso.chicory.compiler.MachineFactoryCompiler");
-        } catch (ClassNotFoundException e) {
-            org.junit.jupiter.api.Assumptions.abort("com.dylibso.chicory:compiler is not on the test classpath");
-            return;
-        }
-        var compile = compiler.getMethod("compile", com.dylibso.chicory.wasm.WasmModule.class);
-        SideModuleMachineFactory compiled =
-                module -> {
-                    try {
-                        @SuppressWarnings("unchecked")
-                        var f =
-                                (java.util.function.Function<Instance, com.dylibso.chicory.runtime.Machine>)
-                                        compile.invoke(null, module);
-                        return f;
-                    } catch (ReflectiveOperationException e) {
-                        throw new IllegalStateException(e);
-                    }
-                };
-        long comp = timeLoad(compiled, so);
-        System.out.printf("plpgsql.so load, runtime compiler: %.1f ms%n", comp / 1e6);
-    }
-
-    private static long timeLoad(SideModuleMachineFactory factory, byte[] so) {
-        long best = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            Instance main = MainInstances.newInstance();
-            DynamicLinker linker = DynamicLinker.builder(main).withMachineFactory(factory).build();
-            LoadedLibrary lib = linker.load(PLPGSQL, so);
-            int finfo = (int) lib.function("pg_finfo_plpgsql_call_handler").apply()[0];
-            assertThat(main.memory().readInt(finfo)).isEqualTo(1);
-            best = Math.min(best, lib.loadNanos());
-        }
-        return best;
-    }
 
     // ------------------------------------------------------------------ helpers
 
