@@ -38,6 +38,8 @@ public final class PgliteServer implements AutoCloseable {
     /** PostgreSQL's own limit for one message. */
     private static final int MAX_MESSAGE_LENGTH = 1 << 30;
     private static final byte[] ROLLBACK = query("ROLLBACK");
+    /** A new connection must find a fresh session: no prepared statements, portals, SETs or temp tables. */
+    private static final byte[] DISCARD_ALL = query("DISCARD ALL");
 
     private final PostgresBackend backend;
     private final ServerSocket serverSocket;
@@ -156,7 +158,7 @@ public final class PgliteServer implements AutoCloseable {
                 // already gone
             }
             if (holding) {
-                rollbackIfNeeded();
+                resetSession();
                 sessionLock.unlock();
             }
         }
@@ -187,7 +189,12 @@ public final class PgliteServer implements AutoCloseable {
         }
     }
 
-    private void rollbackIfNeeded() {
+    /**
+     * Gives the next connection a fresh session, as a new PostgreSQL backend would be: rolls back an open
+     * transaction, then {@code DISCARD ALL} (prepared statements, portals, settings, temporary tables,
+     * advisory locks, LISTEN).
+     */
+    private void resetSession() {
         if (backend.failed()) {
             return;
         }
@@ -196,8 +203,9 @@ public final class PgliteServer implements AutoCloseable {
                 LOG.debug("client left inside a transaction; rolling back");
                 backend.exchange(ROLLBACK, 0, ROLLBACK.length, OutputStream.nullOutputStream());
             }
+            backend.exchange(DISCARD_ALL, 0, DISCARD_ALL.length, OutputStream.nullOutputStream());
         } catch (IOException | RuntimeException e) {
-            LOG.warn("could not roll back after a client disconnected: {}", e.toString());
+            LOG.warn("could not reset the session after a client disconnected: {}", e.toString());
         }
     }
 
