@@ -1,6 +1,8 @@
 package io.pglite.cluster;
 
 import com.dylibso.chicory.runtime.HostFunction;
+import io.pglite.backend.MissingSymbols;
+import io.pglite.backend.PostgresErrors;
 import io.pglite.distribution.Distribution;
 import io.pglite.fs.VirtualFileSystem;
 import io.pglite.wasm.DynamicLinking;
@@ -62,7 +64,16 @@ final class ClusterProcesses {
                 linker = DynamicLinker.builder(p.instance())
                         .withHostImports((module, name, type) -> {
                             HostFunction f = p.hostFunction(name, type);
+                            if (f == null) {
+                                f = MissingSymbols.lookup(p, name, type);
+                            }
                             return Optional.ofNullable(f);
+                        })
+                        // A side module calling a function this build lacks gets an SQL error, not a dead
+                        // backend.
+                        .withUndefinedFunctionHandler((symbol, library, instance, args) -> {
+                            throw PostgresErrors.raise(p, "0A000", "function " + symbol + " is not available in"
+                                    + " this PostgreSQL build (needed by " + library + ")");
                         })
                         .withPropagatedExceptions(EmscriptenProcess::isControlFlow)
                         .build();

@@ -55,6 +55,7 @@ public final class EmscriptenProcess {
     private final ExportFunction free;
     private final TableInstance table;
     private final Map<String, HostFunction> hostFunctions = new HashMap<>();
+    private final Map<String, Integer> persistentStrings = new HashMap<>();
 
     private EmscriptenProcess(Builder b) {
         this.programPath = b.programPath;
@@ -308,6 +309,25 @@ public final class EmscriptenProcess {
         int ptr = stackAlloc(bytes.length + 1);
         memory.write(ptr, bytes);
         memory.writeByte(ptr + bytes.length, (byte) 0);
+        return ptr;
+    }
+
+    /**
+     * Returns the address of a NUL-terminated copy of {@code s} that lives as long as the process (allocated
+     * once with {@code malloc}); for strings the program keeps pointers to, such as error file names.
+     *
+     * @param s the string
+     * @return its address
+     */
+    public int persistentString(String s) {
+        Integer ptr = persistentStrings.get(s);
+        if (ptr == null) {
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            ptr = malloc(bytes.length + 1);
+            memory.write(ptr, bytes);
+            memory.writeByte(ptr + bytes.length, (byte) 0);
+            persistentStrings.put(s, ptr);
+        }
         return ptr;
     }
 

@@ -180,6 +180,34 @@ class JdbcRoundTripTest {
     }
 
     @Test
+    void sideModulesForTextSearchAndEncodingConversion() throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            // dict_snowball.so: the english stemmer
+            try (ResultSet rs = s.executeQuery("SELECT to_tsvector('english', 'The dogs were running')::text")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("'dog':2 'run':4");
+            }
+            // utf8_and_iso8859_1.so, loaded on demand; pg_utf8_islegal comes from the host
+            try (ResultSet rs = s.executeQuery("SELECT convert_to('café', 'LATIN1'), "
+                    + "convert_from('\\x636166e9'::bytea, 'LATIN1')")) {
+                rs.next();
+                assertThat(rs.getBytes(1)).containsExactly('c', 'a', 'f', 0xe9);
+                assertThat(rs.getString(2)).isEqualTo("café");
+            }
+            assertThatThrownBy(() -> s.executeQuery("SELECT convert_to('日本', 'LATIN1')"))
+                    .hasMessageContaining("has no equivalent in encoding \"LATIN1\"");
+            // A conversion whose helpers this PGlite build lacks is an SQL error and the session goes on.
+            assertThatThrownBy(() -> s.executeQuery("SELECT convert_to('€', 'WIN1252')"))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("not available in this PostgreSQL build");
+            try (ResultSet rs = s.executeQuery("SELECT 'still here'")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("still here");
+            }
+        }
+    }
+
+    @Test
     void timestamptzInTwoTimeZones() throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("SET TIME ZONE 'UTC'");

@@ -148,6 +148,7 @@ public final class DynamicLinker {
     private final SideModuleMachineFactory machineFactory;
     private final LibraryLocator locator;
     private final Predicate<Throwable> propagate;
+    private final UndefinedFunctionHandler undefinedFunctions;
     private final boolean rewriteTypes;
 
     private final Map<String, Export> mainExports = new HashMap<>();
@@ -181,6 +182,7 @@ public final class DynamicLinker {
         this.machineFactory = b.machineFactory;
         this.locator = b.locator;
         this.propagate = b.propagate;
+        this.undefinedFunctions = b.undefinedFunctions;
         this.rewriteTypes = b.rewriteTypes;
 
         ExportSection exports = main.module().exportSection();
@@ -220,6 +222,7 @@ public final class DynamicLinker {
         private HostImportResolver hostImports = HostImportResolver.none();
         private SideModuleMachineFactory machineFactory = SideModuleMachineFactory.INTERPRETER;
         private LibraryLocator locator = LibraryLocator.NONE;
+        private UndefinedFunctionHandler undefinedFunctions = UndefinedFunctionHandler.THROW;
         private Predicate<Throwable> propagate = t -> t instanceof ChicoryInterruptedException;
         private boolean rewriteTypes = true;
 
@@ -252,6 +255,16 @@ public final class DynamicLinker {
          */
         public Builder withLibraryLocator(LibraryLocator locator) {
             this.locator = Objects.requireNonNull(locator, "locator");
+            return this;
+        }
+
+        /**
+         * @param handler what a call to a function no loaded module defines does (default: throw a
+         *     {@link DynamicLinkException})
+         * @return this
+         */
+        public Builder withUndefinedFunctionHandler(UndefinedFunctionHandler handler) {
+            this.undefinedFunctions = Objects.requireNonNull(handler, "handler");
             return this;
         }
 
@@ -822,8 +835,7 @@ public final class DynamicLinker {
                 if (t == null) {
                     t = resolveLate(lib, name);
                     if (t == null || !t.isFunction()) {
-                        throw new DynamicLinkException(
-                                "undefined symbol: " + name + " (called from " + lib.path() + ")");
+                        return undefinedFunctions.call(name, lib.path(), inst, args);
                     }
                     FunctionType actual = t.owner().type(t.owner().functionType(t.funcIdx()));
                     if (!actual.equals(type)) {
