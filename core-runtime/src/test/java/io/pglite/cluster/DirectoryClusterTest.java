@@ -56,6 +56,36 @@ class DirectoryClusterTest {
     }
 
     @Test
+    void aKilledJvmLosesNoCommittedData() throws Exception {
+        Path data = dir.resolve("killed");
+        Process child = new ProcessBuilder(javaCommand(WriteAndWaitMain.class.getName(), data.toString()))
+                .redirectErrorStream(true)
+                .start();
+        java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        String line;
+        while ((line = out.readLine()) != null) {
+            seen.append(line).append('\n');
+            if (line.equals("committed")) {
+                break;
+            }
+        }
+        assertThat(seen.toString()).contains("committed");
+        child.destroyForcibly(); // SIGKILL: no shutdown checkpoint, no unlock, postmaster.pid left behind
+        assertThat(child.waitFor(1, TimeUnit.MINUTES)).isTrue();
+
+        try (PgliteCluster pg = PgliteCluster.builder().dataDirectory(data).build();
+                Connection c = DriverManager.getConnection(pg.jdbcUrl(), "postgres", "");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*), sum(id) FROM crash_safe")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(500);
+            assertThat(rs.getLong(2)).isEqualTo(125250);
+        }
+    }
+
+    @Test
     void aSecondLiveClusterOnTheSameDirectoryIsRefused() {
         Path data = dir.resolve("locked");
         try (PgliteCluster first = PgliteCluster.builder().dataDirectory(data).build()) {
@@ -86,6 +116,24 @@ class DirectoryClusterTest {
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** Runs in a child JVM: commits rows, says so, then waits to be killed. */
+    public static final class WriteAndWaitMain {
+        public static void main(String[] args) throws Exception {
+            PgliteCluster pg = PgliteCluster.builder().dataDirectory(Path.of(args[0])).build();
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), "postgres", "");
+                    Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE crash_safe (id int PRIMARY KEY)");
+                s.execute("INSERT INTO crash_safe SELECT generate_series(1, 500)");
+                // An uncommitted transaction in flight when the JVM dies must not show up later.
+                c.setAutoCommit(false);
+                s.execute("INSERT INTO crash_safe VALUES (100000)");
+                System.out.println("committed");
+                System.out.flush();
+                Thread.sleep(600_000);
+            }
+        }
     }
 
     /** Runs in a child JVM: reopens a directory cluster, adds a row, prints what it found. */
