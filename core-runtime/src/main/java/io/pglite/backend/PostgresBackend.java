@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Errors: an {@code ERROR} in PostgreSQL unwinds to the top level as {@code exit(100)}; the backend is
  * resumed with {@code PostgresMainLongJmp}, which sends the ErrorResponse. Anything else that escapes the
- * wasm code (an abort, a trap, another exit status) leaves the backend unusable; it is then marked failed and
- * every later call throws {@link BackendException}.
+ * wasm code (a FATAL exit, an abort, a trap, a host failure) leaves that instance unusable: the call that hit
+ * it fails with {@link BackendException}, the instance is dropped, and the next call starts a new one on the
+ * same data directory, which PostgreSQL recovers from its WAL, as a postmaster restarts a crashed backend.
  *
  * <p>All calls run on the backend's {@link WasmThread}; the methods may be called from any thread but not
  * concurrently for overlapping conversations (the server serialises clients).
@@ -46,8 +48,14 @@ public final class PostgresBackend implements AutoCloseable {
             "-c", "io_method=sync",
             "-c", "max_parallel_maintenance_workers=0");
 
-    private final EmscriptenProcess process;
+    private final Supplier<EmscriptenProcess> processes;
     private final WasmThread thread;
+    private final String dataDir;
+    private final String database;
+    private final List<String> settings;
+    /** The running instance; null after a failure until the next call restarts it. Wasm thread only. */
+    private EmscriptenProcess process;
+    private int restarts;
 
     // Conversation state, touched only on the wasm thread.
     private byte[] input = new byte[0];
@@ -60,29 +68,46 @@ public final class PostgresBackend implements AutoCloseable {
     private volatile Throwable failure;
     private volatile boolean closed;
 
-    private PostgresBackend(EmscriptenProcess process, WasmThread thread) {
-        this.process = process;
+    private PostgresBackend(Supplier<EmscriptenProcess> processes, WasmThread thread, String dataDir,
+            String database, List<String> settings) {
+        this.processes = processes;
         this.thread = thread;
+        this.dataDir = dataDir;
+        this.database = database;
+        this.settings = List.copyOf(settings);
     }
 
     /**
-     * Installs the host callbacks and starts PostgreSQL in single-user mode on the process's data directory.
+     * Starts PostgreSQL in single-user mode on a data directory.
      *
-     * @param process a fresh PGlite process whose filesystem holds an initialised data directory
-     * @param thread the thread the process runs on
+     * @param processes creates a fresh PGlite process whose filesystem holds the initialised data directory
+     *     (called on the wasm thread, again after a failure)
+     * @param thread the thread the processes run on
      * @param dataDir the data directory as the process sees it
      * @param database the database the backend connects to
      * @param settings extra {@code -c name=value} settings
      * @return the running backend
      */
-    public static PostgresBackend start(EmscriptenProcess process, WasmThread thread, String dataDir,
+    public static PostgresBackend start(Supplier<EmscriptenProcess> processes, WasmThread thread, String dataDir,
             String database, List<String> settings) {
-        PostgresBackend backend = new PostgresBackend(process, thread);
-        thread.run(() -> backend.boot(dataDir, database, settings));
+        PostgresBackend backend = new PostgresBackend(processes, thread, dataDir, database, settings);
+        thread.run(backend::boot);
         return backend;
     }
 
-    private void boot(String dataDir, String database, List<String> settings) {
+    private void boot() {
+        EmscriptenProcess p = processes.get();
+        process = p;
+        try {
+            bootProcess();
+        } catch (RuntimeException e) {
+            process = null;
+            p.files().close();
+            throw e;
+        }
+    }
+
+    private void bootProcess() {
         installCallbacks(process);
         List<String> args = new ArrayList<>(DEFAULT_START_PARAMS);
         for (String s : settings) {
@@ -174,32 +199,31 @@ public final class PostgresBackend implements AutoCloseable {
     }
 
     private void runMessages() {
-        try {
-            while (inputPos < inputEnd || process.callInt("pq_buffer_remaining_data") > 0) {
-                int sp = process.stackSave();
-                try {
-                    process.call("PostgresMainLoopOnce");
-                } catch (ProcessExitException e) {
-                    process.stackRestore(sp);
-                    if (e.status() != EXIT_LONGJMP) {
-                        throw new BackendException("PostgreSQL exited with status " + e.status()
-                                + " while processing a message; the backend is gone");
-                    }
-                    process.call("PostgresMainLongJmp");
+        while (inputPos < inputEnd || process.callInt("pq_buffer_remaining_data") > 0) {
+            int sp = process.stackSave();
+            try {
+                process.call("PostgresMainLoopOnce");
+            } catch (ProcessExitException e) {
+                process.stackRestore(sp);
+                if (e.status() != EXIT_LONGJMP) {
+                    throw new BackendException("PostgreSQL exited with status " + e.status()
+                            + " while processing a message (a FATAL error); it restarts with the next request");
                 }
-            }
-        } finally {
-            if (failure == null) {
-                process.call("PostgresSendReadyForQueryIfNecessary");
-                process.call("pgl_pq_flush");
+                process.call("PostgresMainLongJmp");
             }
         }
+        // Anything thrown above drops the instance, so this only runs on a healthy backend.
+        process.call("PostgresSendReadyForQueryIfNecessary");
+        process.call("pgl_pq_flush");
     }
 
     private void converse(byte[] buf, int off, int len, OutputStream out, Runnable body) throws IOException {
         Objects.requireNonNull(out, "out");
         checkUsable();
         thread.run(() -> {
+            if (process == null) {
+                restart();
+            }
             input = buf;
             inputPos = off;
             inputEnd = off + len;
@@ -208,11 +232,12 @@ public final class PostgresBackend implements AutoCloseable {
             try {
                 body.run();
             } catch (BackendException e) {
-                failure = e;
+                drop(e);
                 throw e;
             } catch (RuntimeException | Error e) {
-                failure = e;
-                throw new BackendException("the PostgreSQL backend failed and cannot be used any more: " + e, e);
+                drop(e);
+                throw new BackendException("the PostgreSQL backend failed (" + e
+                        + "); it restarts with the next request", e);
             } finally {
                 input = new byte[0];
                 inputPos = 0;
@@ -232,10 +257,28 @@ public final class PostgresBackend implements AutoCloseable {
         if (closed) {
             throw new BackendException("the backend is closed");
         }
-        Throwable f = failure;
-        if (f != null) {
-            throw new BackendException("the backend failed earlier and cannot be used: " + f, f);
+    }
+
+    /** Drops a failed instance; its descriptors are released, its memory goes with it. */
+    private void drop(Throwable cause) {
+        failure = cause;
+        LOG.error("PostgreSQL backend failed; it will be restarted on the same data directory", cause);
+        EmscriptenProcess p = process;
+        process = null;
+        if (p != null) {
+            try {
+                p.files().close();
+            } catch (RuntimeException e) {
+                LOG.warn("releasing the failed backend's files: {}", e.toString());
+            }
         }
+    }
+
+    private void restart() {
+        restarts++;
+        LOG.warn("restarting the PostgreSQL backend (restart {}); it recovers from its write-ahead log", restarts);
+        boot();
+        failure = null;
     }
 
     /**
@@ -245,7 +288,7 @@ public final class PostgresBackend implements AutoCloseable {
      */
     public boolean inTransactionBlock() {
         checkUsable();
-        return thread.call(() -> process.callInt("IsTransactionBlock") != 0);
+        return thread.call(() -> process != null && process.callInt("IsTransactionBlock") != 0);
     }
 
     /** Total bytes the backend has written to clients (for diagnostics and tests). */
@@ -253,9 +296,14 @@ public final class PostgresBackend implements AutoCloseable {
         return bytesOut;
     }
 
-    /** The process the backend runs in. */
+    /** The process the backend runs in now (null between a failure and the restart). */
     public EmscriptenProcess process() {
-        return process;
+        return thread.call(() -> process);
+    }
+
+    /** How often the backend was restarted after a failure. */
+    public int restarts() {
+        return thread.call(() -> restarts);
     }
 
     /** The thread the backend runs on. */
@@ -263,7 +311,7 @@ public final class PostgresBackend implements AutoCloseable {
         return thread;
     }
 
-    /** Tells whether the backend failed and can no longer be used. */
+    /** Tells whether the backend failed and waits to be restarted by the next request. */
     public boolean failed() {
         return failure != null;
     }
@@ -279,10 +327,10 @@ public final class PostgresBackend implements AutoCloseable {
             return;
         }
         closed = true;
-        if (failure != null) {
-            return;
-        }
         thread.run(() -> {
+            if (process == null) {
+                return;
+            }
             try {
                 process.callInt("pgl_setPGliteActive", 0);
                 process.call("pgl_run_atexit_funcs");

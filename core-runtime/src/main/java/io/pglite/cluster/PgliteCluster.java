@@ -51,11 +51,9 @@ public final class PgliteCluster implements AutoCloseable {
         PostgresBackend started = null;
         try {
             long t0 = System.nanoTime();
-            started = thread.call(() -> {
-                var process = ClusterProcesses.postgres(distribution, files.newProcessView(), files, username,
-                        database, b.memoryLimit);
-                return PostgresBackend.start(process, thread, ClusterFiles.PGDATA, database, b.settings);
-            });
+            long memoryLimit = b.memoryLimit;
+            started = PostgresBackend.start(() -> ClusterProcesses.postgres(distribution, files.newProcessView(),
+                    files, username, database, memoryLimit), thread, ClusterFiles.PGDATA, database, b.settings);
             LOG.info("PostgreSQL {} started in {} ms ({})", distribution.postgresVersion(),
                     (System.nanoTime() - t0) / 1_000_000,
                     b.dataDirectory == null ? "in memory" : b.dataDirectory);
