@@ -96,7 +96,9 @@ public final class PostgresBackend implements AutoCloseable {
     }
 
     private void boot() {
+        long t0 = System.nanoTime();
         EmscriptenProcess p = processes.get();
+        LOG.debug("instance created in {} ms", (System.nanoTime() - t0) / 1_000_000);
         process = p;
         try {
             bootProcess();
