@@ -2,11 +2,13 @@
 // Build-time script of pglite-java (not part of the library), run by the Maven build of core-runtime.
 //
 //   node pglite-split.mjs --binaryen <unpacked npm package "binaryen"> --in pglite.wasm --out split.wasm
-//                         --max-nodes N [--report report.tsv]
+//                         --split-over N --max-nodes M [--report report.tsv]
 //
-// Splits every function whose body has more than --max-nodes expression nodes (Binaryen IR) into the
-// function itself and new "outlined" functions, so that every function of the module fits a JVM method
-// (64 KB of bytecode) once Chicory's compiler has translated it. Nothing else changes:
+// Splits every function whose body has more than --split-over expression nodes (Binaryen IR) into the
+// function itself and new "outlined" functions of at most --max-nodes nodes each, so that every function
+// of the module fits a JVM method (64 KB of bytecode) once Chicory's compiler has translated it. Only
+// functions that need it are split (an outlined region costs a call and hands locals over through
+// globals; splitting hot functions that compile anyway measured slower). Nothing else changes:
 //
 //   - imports, exports, the table and its element segments, memory, data segments, the dylink.0 section
 //     and every existing function keep their index and meaning (new functions and globals are appended
@@ -55,7 +57,7 @@ function parseArgs(argv) {
     if (!key.startsWith('--') || i + 1 >= argv.length) fail(`bad argument ${key}`);
     opts[key.slice(2)] = argv[i + 1];
   }
-  for (const n of ['binaryen', 'in', 'out', 'max-nodes']) if (!opts[n]) fail(`missing --${n}`);
+  for (const n of ['binaryen', 'in', 'out', 'split-over', 'max-nodes']) if (!opts[n]) fail(`missing --${n}`);
   return opts;
 }
 
@@ -641,6 +643,8 @@ async function main() {
   const t0 = performance.now();
   const maxNodes = Number(opts['max-nodes']);
   if (!(maxNodes >= 1000)) fail('--max-nodes must be at least 1000');
+  const splitOver = Number(opts['split-over']);
+  if (!(splitOver >= maxNodes)) fail('--split-over must be at least --max-nodes');
   const entry = path.join(path.resolve(opts.binaryen), 'index.js');
   if (!fs.existsSync(entry)) fail(`${entry} not found (is the binaryen package unpacked there?)`);
   B = (await import(pathToFileURL(entry).href)).default;
@@ -649,7 +653,7 @@ async function main() {
 
   const stampFile = `${opts.out}.stamp`;
   const stamp = [`in=${sha256(input)}`, `script=${sha256(fs.readFileSync(new URL(import.meta.url)))}`,
-    `binaryen=${sha256(fs.readFileSync(entry))}`, `max-nodes=${maxNodes}`].join('\n') + '\n';
+    `binaryen=${sha256(fs.readFileSync(entry))}`, `max-nodes=${maxNodes}`, `split-over=${splitOver}`].join('\n') + '\n';
   if (fs.existsSync(opts.out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp
     && (!opts.report || fs.existsSync(opts.report))) {
     console.log(`${TAG} ${opts.out} up to date, split skipped`);
@@ -685,7 +689,7 @@ async function main() {
       if (err instanceof Unsupported) continue; // cannot measure: leave it alone
       throw err;
     }
-    if (before <= maxNodes) continue;
+    if (before <= splitOver) continue;
     const pieces = splitter.split(f, `${importCount + k}`);
     const after = sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f));
     report.push(`${importCount + k}\t${before}\t${pieces}\t${after}`);
@@ -702,7 +706,8 @@ async function main() {
   fs.writeFileSync(opts.out, out);
   if (opts.report) fs.writeFileSync(opts.report, report.join('\n') + '\n');
   fs.writeFileSync(stampFile, stamp);
-  console.log(`${TAG} ${split} function(s) over ${maxNodes} nodes split into ${splitter.outlined} new functions;`
+  console.log(`${TAG} ${split} function(s) over ${splitOver} nodes split into ${splitter.outlined} new functions`
+    + ` of at most ${maxNodes} nodes;`
     + ` ${input.length} -> ${out.length} bytes; read ${tRead} ms, split ${tSplit} ms, write+check ${ms(t2)} ms,`
     + ` total ${ms(t0)} ms`);
 }
