@@ -12,6 +12,11 @@
 // into the resource folder. Writes nothing outside --npm-dir and --out (no package.json, no lockfile).
 //
 // manifest: lists every file of the resource folder with size and SHA-256, plus distribution facts.
+//
+//   node pglite-dist.mjs fetch-tool --package NAME --version V --integrity sha512-... --npm-dir DIR
+//
+// fetch-tool: a build tool published on npm (binaryen): `npm pack NAME@V` into DIR (skipped when the
+// pinned tarball is there), sha512 check, unpack to DIR/package. Nothing is installed or run by npm.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -172,11 +177,8 @@ function writeIndex(file, { files }, dirs, source) {
   fs.writeFileSync(file, lines.join('\n') + '\n');
 }
 
-function fetchCommand(opts) {
-  need(opts, 'package', 'version', 'integrity', 'npm-dir', 'out', 'postgres-version');
-  const t0 = performance.now();
-  const npmDir = path.resolve(opts['npm-dir']);
-  const out = path.resolve(opts.out);
+/** npm pack (unless the pinned tarball is there) + integrity check + unpack; returns the integrity. */
+function fetchVerified(opts, npmDir) {
   fs.mkdirSync(npmDir, { recursive: true });
   const tarball = path.join(npmDir, tarballName(opts.package, opts.version));
 
@@ -203,7 +205,7 @@ function fetchCommand(opts) {
     fs.renameSync(tarball, `${tarball}.rejected`);
     fail(`integrity mismatch for ${opts.package}@${opts.version} (${path.basename(tarball)}):\n`
       + `  expected ${opts.integrity}\n  actual   ${actual}\n`
-      + `the tarball was moved to ${path.basename(tarball)}.rejected; check the pinned pglite.npm.integrity`);
+      + `the tarball was moved to ${path.basename(tarball)}.rejected; check the pinned integrity in pom.xml`);
   }
 
   // Unpack (again only when the tarball changed since the last unpack).
@@ -213,13 +215,29 @@ function fetchCommand(opts) {
     fs.writeFileSync(stamp, actual);
     console.log(`${TAG} unpacked ${n} files into ${path.join(npmDir, 'package')}`);
   }
-  const dist = path.join(npmDir, 'package', 'dist');
-
-  // Versions: package.json and the version string compiled into pglite.wasm.
   const pkgJson = JSON.parse(fs.readFileSync(path.join(npmDir, 'package', 'package.json'), 'utf8'));
   if (pkgJson.name !== opts.package || pkgJson.version !== opts.version) {
     fail(`package.json says ${pkgJson.name}@${pkgJson.version}, expected ${opts.package}@${opts.version}`);
   }
+  return actual;
+}
+
+function fetchToolCommand(opts) {
+  need(opts, 'package', 'version', 'integrity', 'npm-dir');
+  const t0 = performance.now();
+  fetchVerified(opts, path.resolve(opts['npm-dir']));
+  console.log(`${TAG} ${opts.package}@${opts.version} ready in ${ms(t0)} ms`);
+}
+
+function fetchCommand(opts) {
+  need(opts, 'package', 'version', 'integrity', 'npm-dir', 'out', 'postgres-version');
+  const t0 = performance.now();
+  const npmDir = path.resolve(opts['npm-dir']);
+  const out = path.resolve(opts.out);
+  const actual = fetchVerified(opts, npmDir);
+  const dist = path.join(npmDir, 'package', 'dist');
+
+  // Versions: package.json (checked above) and the version string compiled into pglite.wasm.
   const wasm = fs.readFileSync(path.join(dist, 'pglite.wasm'));
   const vm = /PostgreSQL (\d+(?:\.\d+)+) \(PGlite ([0-9][0-9A-Za-z.+-]*)\)[^\0]*/.exec(wasm.toString('latin1'));
   if (!vm) fail('pglite.wasm: no "PostgreSQL X.Y (PGlite V)" version string');
@@ -305,5 +323,6 @@ function manifestCommand(opts) {
 const [command, ...rest] = process.argv.slice(2);
 const opts = parseArgs(rest);
 if (command === 'fetch') fetchCommand(opts);
+else if (command === 'fetch-tool') fetchToolCommand(opts);
 else if (command === 'manifest') manifestCommand(opts);
-else fail(`unknown command ${command}; use fetch or manifest`);
+else fail(`unknown command ${command}; use fetch, fetch-tool or manifest`);

@@ -14,6 +14,11 @@
  *   5. generates the Java source of a small "<Name>Module" class (factory for the machine),
  *   6. reports the interpreted functions (and fails when --fail-on-interpreted true).
  *
+ * Normally nothing stays interpreted: the build splits the functions of pglite.wasm that are too large
+ * for a JVM method first (src/build/pglite-split.mjs). --force-interpreted Base:name,... makes the named
+ * exported functions interpreted on purpose; the build uses it for a test fixture (initdb.wasm with a
+ * few interpreted functions, test classpath only) that keeps the .meta handling below tested.
+ *
  * Why not chicory-compiler-maven-plugin 1.7.5: its Generator#generateMetaWasm maps code-section
  * entry i to function index "importSection().importCount() + i". importCount() counts ALL imports
  * (functions, memories, tables, globals, tags), but the function index space only counts function
@@ -29,7 +34,6 @@ import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.internal.ByteClassCollector;
 import com.dylibso.chicory.compiler.internal.Compiler;
 import com.dylibso.chicory.compiler.internal.CompilerResult;
-import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
@@ -72,7 +76,7 @@ public final class PgliteAotCompiler {
     private String chicoryVersion = "unknown";
     private String toolHash = "";
     private final List<ModuleSpec> modules = new ArrayList<>();
-    private final Map<String, Set<String>> interpretedHints = new HashMap<>();
+    private final Map<String, Set<String>> forcedInterpreted = new HashMap<>();
 
     /** One module to compile: base class name (e.g. Pglite), wasm path, meta resource name. */
     record ModuleSpec(String baseName, Path wasm, String metaName) {}
@@ -127,13 +131,12 @@ public final class PgliteAotCompiler {
                     modules.add(new ModuleSpec(value.substring(0, first),
                             Path.of(value.substring(first + 1, last)), value.substring(last + 1)));
                 }
-                case "--interpreted-hint" -> {
-                    // Base:name1,name2 - export names expected to stay interpreted (speeds up the
-                    // compile: one pass instead of one retry per too-large function)
+                case "--force-interpreted" -> {
+                    // Base:name1,name2 - export names of functions to leave interpreted on purpose
                     int colon = value.indexOf(':');
                     var names = Arrays.stream(value.substring(colon + 1).split(","))
                             .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
-                    interpretedHints.put(value.substring(0, colon), names);
+                    forcedInterpreted.put(value.substring(0, colon), names);
                 }
                 default -> throw new BuildFailure("unknown option " + key);
             }
@@ -159,8 +162,8 @@ public final class PgliteAotCompiler {
 
         String stamp = "wasm.sha256=" + wasmHash + "\ntool.sha256=" + toolHash
                 + "\nchicory=" + chicoryVersion + "\npackage=" + packageName
-                + "\nmeta=" + spec.metaName() + "\nhint=" + new TreeSet<>(
-                        interpretedHints.getOrDefault(spec.baseName(), Set.of())) + "\n";
+                + "\nmeta=" + spec.metaName() + "\nforced=" + new TreeSet<>(
+                        forcedInterpreted.getOrDefault(spec.baseName(), Set.of())) + "\n";
         if (Files.isRegularFile(stampFile) && Files.readString(stampFile).equals(stamp)
                 && Files.isRegularFile(metaFile) && Files.isRegularFile(sourceFile)
                 && Files.isRegularFile(packageDir.resolve(machineSimple + ".class"))
@@ -184,38 +187,26 @@ public final class PgliteAotCompiler {
         System.out.printf(PREFIX + "parsed in %d ms: %d imports (%d functions), %d functions defined%n",
                 ms(tParse), allImports, functionImports, module.functionSection().functionCount());
 
-        // Compile. With a hint, first try one pass with those functions declared interpreted
-        // (the compiler then fails on any other too-large function), else let it find them itself.
+        // Compile. A function too large for a JVM method is reported by the compiler, which then
+        // retries with that function interpreted (SILENT fallback); the report below lists them all.
         long tCompile = System.nanoTime();
-        CompilerResult result = null;
         String className = packageName + "." + machineSimple;
-        Set<String> hint = interpretedHints.getOrDefault(spec.baseName(), Set.of());
-        if (!hint.isEmpty()) {
-            Set<Integer> hinted = new TreeSet<>();
-            for (var e : names.entrySet()) {
-                if (hint.contains(e.getValue())) {
-                    hinted.add(e.getKey());
-                }
-            }
-            if (hinted.size() == hint.size()) {
-                try {
-                    result = Compiler.builder(module).withClassName(className)
-                            .withClassCollectorFactory(ByteClassCollector::new)
-                            .withInterpreterFallback(InterpreterFallback.FAIL)
-                            .withInterpretedFunctions(hinted).build().compile();
-                } catch (ChicoryException e) {
-                    System.out.println(PREFIX + "hinted interpreted set " + hint
-                            + " is not enough (" + e.getMessage() + "); compiling with auto-detection");
-                }
-            } else {
-                System.out.println(PREFIX + "hint " + hint + " names unknown exports; compiling with auto-detection");
+        Set<String> forcedNames = forcedInterpreted.getOrDefault(spec.baseName(), Set.of());
+        Set<Integer> forced = new TreeSet<>();
+        for (var e : names.entrySet()) {
+            if (forcedNames.contains(e.getValue())) {
+                forced.add(e.getKey());
             }
         }
-        if (result == null) {
-            result = Compiler.builder(module).withClassName(className)
-                    .withClassCollectorFactory(ByteClassCollector::new)
-                    .withInterpreterFallback(InterpreterFallback.SILENT).build().compile();
+        if (forced.size() != forcedNames.size()) {
+            throw new BuildFailure("--force-interpreted " + forcedNames + " names unknown exports of " + spec.wasm());
         }
+        // (Chicory only accepts a fixed interpreted set together with FAIL: a forced set must leave no
+        // other function too large.)
+        CompilerResult result = Compiler.builder(module).withClassName(className)
+                .withClassCollectorFactory(ByteClassCollector::new)
+                .withInterpreterFallback(forced.isEmpty() ? InterpreterFallback.SILENT : InterpreterFallback.FAIL)
+                .withInterpretedFunctions(forced.isEmpty() ? null : forced).build().compile();
         Set<Integer> interpreted = new TreeSet<>(result.interpretedFunctions());
         Map<String, byte[]> classes = result.classBytes();
         long compileMs = ms(tCompile);
@@ -253,7 +244,7 @@ public final class PgliteAotCompiler {
         List<byte[]> bodies = codeBodies(wasmBytes);
         for (int id : interpreted) {
             lines.add(id + "\t" + names.getOrDefault(id, "?") + "\t"
-                    + bodies.get(id - functionImports).length);
+                    + bodies.get(id - functionImports).length + "\t" + (forced.contains(id) ? "forced" : "too-large"));
         }
         Files.createDirectories(workDir);
         Files.write(reportFile, lines);
@@ -267,15 +258,25 @@ public final class PgliteAotCompiler {
         return report(spec, lines, true);
     }
 
+    /** Prints the interpreted functions; returns true if any is interpreted without being forced. */
     private boolean report(ModuleSpec spec, List<String> lines, boolean fresh) {
-        if (lines.isEmpty()) {
-            System.out.println(PREFIX + spec.wasm().getFileName() + ": every function compiled to bytecode");
+        List<String> tooLarge = lines.stream().filter(l -> !l.endsWith("\tforced")).toList();
+        List<String> forced = lines.stream().filter(l -> l.endsWith("\tforced")).toList();
+        for (String line : forced) {
+            String[] f = line.split("\t");
+            System.out.println(PREFIX + spec.wasm().getFileName() + ": function " + f[0] + " " + f[1]
+                    + " interpreted on purpose (--force-interpreted)");
+        }
+        if (tooLarge.isEmpty()) {
+            System.out.println(PREFIX + spec.wasm().getFileName() + ": every function compiled to bytecode"
+                    + (forced.isEmpty() ? "" : " except the " + forced.size() + " forced above"));
             return false;
         }
-        System.out.println(PREFIX + "WARNING " + spec.wasm().getFileName() + ": " + lines.size()
-                + " function(s) exceed the JVM method size and stay interpreted"
-                + (failOnInterpreted ? "" : " (pglite.failOnInterpreted=false)") + ":");
-        for (String line : lines) {
+        System.out.println(PREFIX + (failOnInterpreted ? "" : "WARNING ") + spec.wasm().getFileName() + ": "
+                + tooLarge.size() + " function(s) exceed the JVM method size and stay interpreted"
+                + (failOnInterpreted ? "" : " (pglite.failOnInterpreted=false)")
+                + "; lower pglite.split.maxNodes or split this module too:");
+        for (String line : tooLarge) {
             String[] f = line.split("\t");
             System.out.println(PREFIX + "  function " + f[0] + " " + f[1] + " (" + f[2] + " bytes of wasm)");
         }
@@ -517,7 +518,8 @@ public final class PgliteAotCompiler {
                 + "    public static final String META_RESOURCE = \"" + spec.metaName() + "\";\n\n"
                 + "    /** File name of the original wasm module in the npm package. */\n"
                 + "    public static final String SOURCE_WASM = \"" + wasmName + "\";\n\n"
-                + "    /** SHA-256 (hex) of the original wasm module this class was compiled from. */\n"
+                + "    /** SHA-256 (hex) of the wasm module this class was compiled from (for pglite.wasm: after\n"
+                + "     * the build split its largest functions). */\n"
                 + "    public static final String SOURCE_WASM_SHA256 = \"" + wasmHash + "\";\n\n"
                 + "    /** Number of function imports; defined functions start at this index. */\n"
                 + "    public static final int FUNCTION_IMPORT_COUNT = " + functionImports + ";\n\n"
@@ -535,8 +537,8 @@ public final class PgliteAotCompiler {
                 + "        return new " + machineSimple + "(instance);\n"
                 + "    }\n\n"
                 + "    /**\n"
-                + "     * Function indices (in the module's function index space) that exceed the JVM's method\n"
-                + "     * size and run in Chicory's interpreter.\n"
+                + "     * Function indices (in the module's function index space) that run in Chicory's\n"
+                + "     * interpreter instead of as bytecode; empty in a normal build (the build fails otherwise).\n"
                 + "     *\n"
                 + "     * @return a fresh array, ascending\n"
                 + "     */\n"

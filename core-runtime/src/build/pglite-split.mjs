@@ -1,0 +1,715 @@
+#!/usr/bin/env node
+// Build-time script of pglite-java (not part of the library), run by the Maven build of core-runtime.
+//
+//   node pglite-split.mjs --binaryen <unpacked npm package "binaryen"> --in pglite.wasm --out split.wasm
+//                         --split-over N --max-nodes M [--report report.tsv]
+//
+// Splits every function whose body has more than --split-over expression nodes (Binaryen IR) into the
+// function itself and new "outlined" functions of at most --max-nodes nodes each, so that every function
+// of the module fits a JVM method (64 KB of bytecode) once Chicory's compiler has translated it. Only
+// functions that need it are split (an outlined region costs a call and hands locals over through
+// globals; splitting hot functions that compile anyway measured slower). Nothing else changes:
+//
+//   - imports, exports, the table and its element segments, memory, data segments, the dylink.0 section
+//     and every existing function keep their index and meaning (new functions and globals are appended
+//     after the existing ones); the script checks this on the bytes it writes;
+//   - only the bodies of the split functions change.
+//
+// How a region is outlined. A region is a statement (an expression of type none or unreachable in a
+// block, an if arm or a loop body) or a run of consecutive statements of a block. It becomes a function
+//
+//     (func $outlined (param <every local the region uses>) (result i32) ...)
+//
+// whose result is an exit code: 0 = the region completed normally, k = the region branched to the k-th
+// label outside itself (or returned from the original function). Locals the region writes are handed
+// back through new mutable globals (one per type and slot), read by the caller right after the call;
+// nothing runs between the callee writing them and the caller reading them, so recursion is safe.
+// A `return` inside the region stores its value in a global and exits with its own code; so does a
+// branch out of the region that carries a value (br/br_if; a br_table with a value that leaves the region
+// makes the region unsuitable, its parts are tried instead). At the call site a br_table on the exit code
+// continues at the right label (through a small landing block that re-issues a branch with its value),
+// or returns.
+//
+// Only the largest regions are taken, repeatedly, until the function is small enough: the hot paths of
+// small functions are not touched.
+
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const TAG = '[pglite-split]';
+/** JVM parameter slots an outlined function may take (the JVM allows 255, Chicory boxes above 253). */
+const MAX_PARAM_SLOTS = 200;
+/** Regions smaller than this are not worth a call. */
+const MIN_REGION_NODES = 64;
+const PREFIX = 'pglite_split$';
+
+function fail(message) {
+  console.error(`${TAG} ERROR: ${message}`);
+  process.exit(1);
+}
+
+function parseArgs(argv) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i];
+    if (!key.startsWith('--') || i + 1 >= argv.length) fail(`bad argument ${key}`);
+    opts[key.slice(2)] = argv[i + 1];
+  }
+  for (const n of ['binaryen', 'in', 'out', 'split-over', 'max-nodes']) if (!opts[n]) fail(`missing --${n}`);
+  return opts;
+}
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+const ms = (t0) => Math.round(performance.now() - t0);
+
+// ------------------------------------------------------------------------------- Binaryen IR walking
+
+let B; // the binaryen module (loaded from --binaryen)
+
+/** Child slots per expression id: [get(e) -> child or 0, set(e, child), isStatementPosition]. */
+let slotTable;
+
+function initSlots() {
+  const S = (cls, g, s, stmt = false) => [(e) => B[cls][g](e), (e, x) => B[cls][s](e, x), stmt];
+  slotTable = new Map([
+    [B.IfId, [S('If', 'getCondition', 'setCondition'), S('If', 'getIfTrue', 'setIfTrue', true),
+      S('If', 'getIfFalse', 'setIfFalse', true)]],
+    [B.LoopId, [S('Loop', 'getBody', 'setBody', true)]],
+    [B.BreakId, [S('Break', 'getValue', 'setValue'), S('Break', 'getCondition', 'setCondition')]],
+    [B.SwitchId, [S('Switch', 'getValue', 'setValue'), S('Switch', 'getCondition', 'setCondition')]],
+    [B.LocalSetId, [S('LocalSet', 'getValue', 'setValue')]],
+    [B.GlobalSetId, [S('GlobalSet', 'getValue', 'setValue')]],
+    [B.LoadId, [S('Load', 'getPtr', 'setPtr')]],
+    [B.StoreId, [S('Store', 'getPtr', 'setPtr'), S('Store', 'getValue', 'setValue')]],
+    [B.UnaryId, [S('Unary', 'getValue', 'setValue')]],
+    [B.BinaryId, [S('Binary', 'getLeft', 'setLeft'), S('Binary', 'getRight', 'setRight')]],
+    [B.SelectId, [S('Select', 'getIfTrue', 'setIfTrue'), S('Select', 'getIfFalse', 'setIfFalse'),
+      S('Select', 'getCondition', 'setCondition')]],
+    [B.DropId, [S('Drop', 'getValue', 'setValue')]],
+    [B.ReturnId, [S('Return', 'getValue', 'setValue')]],
+    [B.MemoryGrowId, [S('MemoryGrow', 'getDelta', 'setDelta')]],
+    [B.MemoryCopyId, [S('MemoryCopy', 'getDest', 'setDest'), S('MemoryCopy', 'getSource', 'setSource'),
+      S('MemoryCopy', 'getSize', 'setSize')]],
+    [B.MemoryFillId, [S('MemoryFill', 'getDest', 'setDest'), S('MemoryFill', 'getValue', 'setValue'),
+      S('MemoryFill', 'getSize', 'setSize')]],
+    [B.MemoryInitId, [S('MemoryInit', 'getDest', 'setDest'), S('MemoryInit', 'getOffset', 'setOffset'),
+      S('MemoryInit', 'getSize', 'setSize')]],
+  ]);
+  for (const id of [B.LocalGetId, B.GlobalGetId, B.ConstId, B.NopId, B.UnreachableId, B.MemorySizeId,
+    B.DataDropId]) slotTable.set(id, []);
+}
+
+class Unsupported extends Error {}
+
+/** The child slots of e, in evaluation order; throws Unsupported for expressions this script does not know. */
+function slots(e) {
+  const id = B.getExpressionId(e);
+  if (id === B.BlockId) {
+    const n = B.Block.getNumChildren(e);
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = [(x) => B.Block.getChildAt(x, i), (x, c) => B.Block.setChildAt(x, i, c), true];
+    return out;
+  }
+  if (id === B.CallId || id === B.CallIndirectId) {
+    const cls = id === B.CallId ? B.Call : B.CallIndirect;
+    if (cls.isReturn(e)) throw new Unsupported('return_call');
+    const n = cls.getNumOperands(e);
+    const out = [];
+    for (let i = 0; i < n; i++) out.push([(x) => cls.getOperandAt(x, i), (x, c) => cls.setOperandAt(x, i, c), false]);
+    if (id === B.CallIndirectId) out.push([(x) => B.CallIndirect.getTarget(x), (x, c) => B.CallIndirect.setTarget(x, c), false]);
+    return out;
+  }
+  const t = slotTable.get(id);
+  if (!t) throw new Unsupported(`expression id ${id}`);
+  return t;
+}
+
+function isStatementType(t) {
+  return t === B.none || t === B.unreachable;
+}
+
+/** Node counts of every expression under root (post-order, iterative). */
+function sizesOf(root) {
+  const sizes = new Map();
+  const stack = [[root, false]];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [e, expanded] = top;
+    if (!expanded) {
+      top[1] = true;
+      for (const [get] of slots(e)) {
+        const c = get(e);
+        if (c) stack.push([c, false]);
+      }
+    } else {
+      stack.pop();
+      let n = 1;
+      for (const [get] of slots(e)) {
+        const c = get(e);
+        if (c) n += sizes.get(c);
+      }
+      sizes.set(e, n);
+    }
+  }
+  return sizes;
+}
+
+// ------------------------------------------------------------------------------- the splitter
+
+class Splitter {
+  constructor(module, maxNodes) {
+    this.m = module;
+    this.maxNodes = maxNodes;
+    this.regionMax = Math.floor(maxNodes * 0.9);
+    this.outlined = 0;
+    this.labelSeq = 0;
+    this.outGlobals = new Map(); // type -> names
+    this.retGlobals = new Map(); // type -> name
+    this.valGlobals = new Map(); // type -> name
+  }
+
+  outGlobal(type, i) {
+    let list = this.outGlobals.get(type);
+    if (!list) this.outGlobals.set(type, (list = []));
+    while (list.length <= i) {
+      const name = `${PREFIX}out_${B.expandType(type).length === 1 ? typeName(type) : 'x'}_${list.length}`;
+      this.m.addGlobal(name, type, true, zero(this.m, type));
+      list.push(name);
+    }
+    return list[i];
+  }
+
+  valGlobal(type) {
+    let name = this.valGlobals.get(type);
+    if (!name) {
+      name = `${PREFIX}val_${typeName(type)}`;
+      this.m.addGlobal(name, type, true, zero(this.m, type));
+      this.valGlobals.set(type, name);
+    }
+    return name;
+  }
+
+  retGlobal(type) {
+    let name = this.retGlobals.get(type);
+    if (!name) {
+      name = `${PREFIX}ret_${typeName(type)}`;
+      this.m.addGlobal(name, type, true, zero(this.m, type));
+      this.retGlobals.set(type, name);
+    }
+    return name;
+  }
+
+  label(what) {
+    return `${PREFIX}${what}${this.labelSeq++}`;
+  }
+
+  /** Splits f until its body has at most maxNodes nodes; returns the number of regions outlined. */
+  split(f, name) {
+    const rejected = new Set();
+    let pieces = 0;
+    for (;;) {
+      const body = B.Function.getBody(f);
+      const sizes = sizesOf(body);
+      if (sizes.get(body) <= this.maxNodes) return pieces;
+      const candidates = [];
+      this.collect(body, sizes, candidates, rejected);
+      candidates.sort((a, b) => b.size - a.size);
+      let done = false;
+      for (const c of candidates) {
+        if (this.tryOutline(f, c)) {
+          done = true;
+          pieces++;
+          break;
+        }
+        rejected.add(c.key);
+      }
+      if (!done) {
+        fail(`function ${name}: ${sizes.get(body)} nodes, no region left to outline`
+          + ` (${candidates.length} candidates rejected); raise --max-nodes or extend the splitter`);
+      }
+    }
+  }
+
+  /** Candidate regions inside e (which is too large itself, or was rejected). */
+  collect(e, sizes, out, rejected) {
+    const stack = [e];
+    while (stack.length) {
+      const x = stack.pop();
+      const id = B.getExpressionId(x);
+      const ss = slots(x);
+      const kids = ss.map(([get]) => get(x));
+      if (id === B.BlockId) {
+        // runs of consecutive statements (not the value-producing last child)
+        const n = kids.length;
+        const lastIsValue = n > 0 && !isStatementType(B.getExpressionType(kids[n - 1]));
+        const usable = (i) => i < n && !(lastIsValue && i === n - 1)
+          && isStatementType(B.getExpressionType(kids[i])) && sizes.get(kids[i]) <= this.regionMax;
+        // greedy packing of each run of usable children into windows of at most regionMax nodes
+        let i = 0;
+        while (i < n) {
+          if (!usable(i)) {
+            i++;
+            continue;
+          }
+          let j = i;
+          let sum = 0;
+          while (usable(j) && sum + sizes.get(kids[j]) <= this.regionMax) sum += sizes.get(kids[j++]);
+          if (j - i >= 2 && sum >= MIN_REGION_NODES) {
+            const key = `r${x}:${i}:${j}`;
+            if (!rejected.has(key)) out.push({ kind: 'range', parent: x, start: i, end: j, size: sum, key });
+          }
+          i = j;
+        }
+      }
+      for (let k = 0; k < kids.length; k++) {
+        const c = kids[k];
+        if (!c) continue;
+        const s = sizes.get(c);
+        const key = `n${c}`;
+        if (s <= this.regionMax && !rejected.has(key)) {
+          if (ss[k][2] && isStatementType(B.getExpressionType(c)) && s >= MIN_REGION_NODES) {
+            out.push({ kind: 'node', parent: x, slot: ss[k], index: k, expr: c, size: s, key });
+          }
+        } else if (s >= MIN_REGION_NODES) {
+          stack.push(c);
+        }
+      }
+    }
+  }
+
+  reject(c, why) {
+    if (process.env.PGLITE_SPLIT_DEBUG) console.log(`${TAG}   rejected ${c.kind} of ${c.size} nodes: ${why}`);
+    return false;
+  }
+
+  /** Outlines region c of function f, or returns false (and changes nothing) when it cannot. */
+  tryOutline(f, c) {
+    const items = c.kind === 'node' ? [c.expr]
+      : Array.from({ length: c.end - c.start }, (_, k) => B.Block.getChildAt(c.parent, c.start + k));
+
+    // ---- analysis (no changes yet)
+    const fInfo = B.getFunctionInfo(f);
+    const localTypes = [...B.expandType(fInfo.params), ...fInfo.vars];
+    const resultType = fInfo.results;
+    const used = new Set();
+    const written = new Set();
+    const localNodes = [];
+    const escaping = new Map(); // outside label -> type of the value its branches carry (none: no value)
+    const branchNodes = []; // [expr, id] of valueless branches with at least one escaping target
+    const rewrites = []; // returns and escaping branches with a value: {e, parent, set}, post-order
+    try {
+      // iterative walk with label scopes
+      const scope = new Map();
+      const enter = (n) => scope.set(n, (scope.get(n) || 0) + 1);
+      const leave = (n) => { const k = scope.get(n) - 1; if (k) scope.set(n, k); else scope.delete(n); };
+      const stack = [];
+      for (let k = items.length - 1; k >= 0; k--) stack.push({ e: items[k], parent: null, set: null });
+      while (stack.length) {
+        const ev = stack.pop();
+        if (ev.exit !== undefined) {
+          if (ev.exit) leave(ev.exit);
+          if (ev.post) rewrites.push(ev.post);
+          continue;
+        }
+        const e = ev.e;
+        const id = B.getExpressionId(e);
+        let defines = null;
+        let post = null;
+        if (id === B.BlockId) defines = B.Block.getName(e);
+        else if (id === B.LoopId) defines = B.Loop.getName(e);
+        else if (id === B.ReturnId) post = ev;
+        else if (id === B.LocalGetId) {
+          used.add(B.LocalGet.getIndex(e));
+          localNodes.push(e);
+        } else if (id === B.LocalSetId) {
+          used.add(B.LocalSet.getIndex(e));
+          written.add(B.LocalSet.getIndex(e));
+          localNodes.push(e);
+        } else if (id === B.BreakId) {
+          const t = B.Break.getName(e);
+          if (!scope.has(t)) {
+            const value = B.Break.getValue(e);
+            const type = value ? B.getExpressionType(value) : B.none;
+            if (type === B.unreachable) return this.reject(c, `unreachable value of a branch to ${t}`);
+            if (escaping.has(t) && escaping.get(t) !== type) return this.reject(c, `branches to ${t} disagree`);
+            if (type !== B.none && B.expandType(type).length !== 1) return this.reject(c, 'tuple branch value');
+            escaping.set(t, type);
+            if (value) post = ev;
+            else branchNodes.push([e, id]);
+          }
+        } else if (id === B.SwitchId) {
+          const targets = [...B.Switch.getNames(e), B.Switch.getDefaultName(e)];
+          let esc = false;
+          for (const t of targets) {
+            if (!scope.has(t)) {
+              if (B.Switch.getValue(e)) return this.reject(c, `br_table to ${t} with a value`);
+              if (escaping.has(t) && escaping.get(t) !== B.none) return this.reject(c, `branches to ${t} disagree`);
+              escaping.set(t, B.none);
+              esc = true;
+            }
+          }
+          if (esc) branchNodes.push([e, id]);
+        }
+        if (defines) enter(defines);
+        stack.push({ exit: defines || '', post });
+        const ss = slots(e);
+        for (let k = ss.length - 1; k >= 0; k--) {
+          const child = ss[k][0](e);
+          if (child) stack.push({ e: child, parent: e, set: ss[k][1] });
+        }
+      }
+    } catch (err) {
+      if (err instanceof Unsupported) return this.reject(c, err.message);
+      throw err;
+    }
+    const params = [...used].sort((a, b) => a - b);
+    const paramSlots = params.reduce((n, l) => n + (localTypes[l] === B.i64 || localTypes[l] === B.f64 ? 2 : 1), 0);
+    if (paramSlots > MAX_PARAM_SLOTS) return this.reject(c, `${paramSlots} parameter slots`);
+    for (const l of params) if (B.expandType(localTypes[l]).length !== 1) return this.reject(c, 'tuple local');
+
+    // ---- rewrite the region into the body of a new function
+    const m = this.m;
+    const gName = `${PREFIX}f${this.outlined++}`;
+    const map = new Map(params.map((l, k) => [l, k]));
+    const gVars = [B.i32]; // exit code, then temporaries of br_if with a value
+    const codeLocal = params.length;
+    const tempLocal = (type) => {
+      gVars.push(type);
+      return params.length + gVars.length - 1;
+    };
+    for (const e of localNodes) {
+      if (B.getExpressionId(e) === B.LocalGetId) B.LocalGet.setIndex(e, map.get(B.LocalGet.getIndex(e)));
+      else B.LocalSet.setIndex(e, map.get(B.LocalSet.getIndex(e)));
+    }
+    // exits: one per escaping label (code 1..), then one for return
+    const exitLabel = new Map();
+    for (const [t] of escaping) exitLabel.set(t, this.label('exit'));
+    for (const [e, bid] of branchNodes) {
+      if (bid === B.BreakId) {
+        B.Break.setName(e, exitLabel.get(B.Break.getName(e)));
+      } else {
+        const n = B.Switch.getNumNames(e);
+        for (let k = 0; k < n; k++) {
+          const t = B.Switch.getNameAt(e, k);
+          if (exitLabel.has(t)) B.Switch.setNameAt(e, k, exitLabel.get(t));
+        }
+        const d = B.Switch.getDefaultName(e);
+        if (exitLabel.has(d)) B.Switch.setDefaultName(e, exitLabel.get(d));
+      }
+    }
+    const exits = [...escaping.keys()].map((t) => exitLabel.get(t));
+    const retExit = rewrites.some((ev) => B.getExpressionId(ev.e) === B.ReturnId) ? this.label('ret') : null;
+    if (retExit) exits.push(retExit);
+    for (const ev of rewrites) {
+      let replacement;
+      if (B.getExpressionId(ev.e) === B.ReturnId) {
+        const value = B.Return.getValue(ev.e);
+        replacement = value
+          ? m.block(null, [m.global.set(this.retGlobal(resultType), value), m.br(retExit)], B.unreachable)
+          : m.br(retExit);
+      } else { // a branch out of the region with a value: hand the value over in a global
+        const t = B.Break.getName(ev.e);
+        const type = escaping.get(t);
+        const value = B.Break.getValue(ev.e);
+        const cond = B.Break.getCondition(ev.e);
+        const exitLabelOf = exitLabel.get(t);
+        if (cond) { // br_if: the value is also the result when the branch is not taken
+          const tmp = tempLocal(type);
+          const exit = m.block(null, [m.global.set(this.valGlobal(type), m.local.get(tmp, type)),
+            m.br(exitLabelOf)], B.unreachable);
+          replacement = m.block(null, [m.local.set(tmp, value), m.if(cond, exit), m.local.get(tmp, type)], type);
+        } else {
+          replacement = m.block(null, [m.global.set(this.valGlobal(type), value), m.br(exitLabelOf)], B.unreachable);
+        }
+      }
+      if (ev.parent) ev.set(ev.parent, replacement);
+      else items[items.indexOf(ev.e)] = replacement;
+    }
+    const writtenList = params.filter((l) => written.has(l));
+    const outSlots = new Map(); // type -> next slot
+    const outNames = writtenList.map((l) => {
+      const t = localTypes[l];
+      const k = outSlots.get(t) || 0;
+      outSlots.set(t, k + 1);
+      return this.outGlobal(t, k);
+    });
+    const writes = writtenList.map((l, k) => m.global.set(outNames[k], m.local.get(map.get(l), localTypes[l])));
+    const setCode = (k) => m.local.set(codeLocal, m.i32.const(k));
+    let body;
+    if (exits.length === 0) {
+      body = m.block(null, [m.block(null, items, B.none), ...writes, m.i32.const(0)], B.i32);
+    } else {
+      const done = this.label('done');
+      let b = m.block(exits[0], [...items, setCode(0), m.br(done)], B.none);
+      for (let k = 1; k < exits.length; k++) b = m.block(exits[k], [b, setCode(k), m.br(done)], B.none);
+      b = m.block(done, [b, setCode(exits.length)], B.none);
+      body = m.block(null, [b, ...writes, m.local.get(codeLocal, B.i32)], B.i32);
+    }
+    m.addFunction(gName, B.createType(params.map((l) => localTypes[l])), B.i32, gVars, body);
+
+    // ---- the call site: call, take the written locals back, continue where the region exited
+    const call = m.call(gName, params.map((l) => m.local.get(l, localTypes[l])), B.i32);
+    const restores = writtenList.map((l, k) => m.local.set(l, m.global.get(outNames[k], localTypes[l])));
+    let site;
+    if (exits.length === 0) {
+      site = m.block(null, [m.drop(call), ...restores], B.none);
+    } else {
+      const code = B._BinaryenFunctionAddVar(f, B.i32);
+      const after = this.label('after');
+      const targets = [after];
+      const landings = []; // [label, code after the landing block]
+      for (const [t, type] of escaping) {
+        if (type === B.none) {
+          targets.push(t);
+        } else {
+          const land = this.label('land');
+          targets.push(land);
+          landings.push([land, m.br(t, undefined, m.global.get(this.valGlobal(type), type))]);
+        }
+      }
+      if (retExit) {
+        const land = this.label('return');
+        targets.push(land);
+        const retValue = resultType === B.none ? undefined : m.global.get(this.retGlobal(resultType), resultType);
+        landings.push([land, m.return(retValue)]);
+      }
+      let inner = [m.local.set(code, call), ...restores, m.switch(targets, after, m.local.get(code, B.i32))];
+      for (const [land, then] of landings) inner = [m.block(land, inner, B.none), then];
+      site = m.block(after, inner, B.none);
+    }
+    const regionType = c.kind === 'node' ? B.getExpressionType(c.expr)
+      : (items.some((e) => B.getExpressionType(e) === B.unreachable) ? B.unreachable : B.none);
+    if (regionType === B.unreachable) site = m.block(null, [site, m.unreachable()], B.unreachable);
+
+    if (c.kind === 'node') {
+      c.slot[1](c.parent, site);
+    } else {
+      B.Block.setChildAt(c.parent, c.start, site);
+      for (let k = c.start + 1; k < c.end; k++) B.Block.removeChildAt(c.parent, c.start + 1);
+    }
+    return true;
+  }
+}
+
+function typeName(t) {
+  if (t === B.i32) return 'i32';
+  if (t === B.i64) return 'i64';
+  if (t === B.f32) return 'f32';
+  if (t === B.f64) return 'f64';
+  if (t === B.v128) return 'v128';
+  return `t${t}`;
+}
+
+function zero(m, t) {
+  if (t === B.i32) return m.i32.const(0);
+  if (t === B.i64) return m.i64.const(0n);
+  if (t === B.f32) return m.f32.const(0);
+  if (t === B.f64) return m.f64.const(0);
+  fail(`no zero value for type ${t}`);
+}
+
+// ------------------------------------------------------------------------------- binary checks
+
+function readU32(b, p) {
+  let r = 0;
+  let s = 0;
+  let x;
+  do {
+    x = b[p.p++];
+    r += (x & 0x7f) * 2 ** s;
+    s += 7;
+  } while (x & 0x80);
+  return r;
+}
+
+function sections(b) {
+  const out = [];
+  const p = { p: 8 };
+  while (p.p < b.length) {
+    const id = b[p.p++];
+    const size = readU32(b, p);
+    let name = null;
+    if (id === 0) {
+      const q = { p: p.p };
+      const n = readU32(b, q);
+      name = Buffer.from(b.subarray(q.p, q.p + n)).toString('utf8');
+    }
+    out.push({ id, name, start: p.p, end: p.p + size, bytes: b.subarray(p.p, p.p + size) });
+    p.p += size;
+  }
+  return out;
+}
+
+/** Function signatures (as strings) of the type section, the function section's type per function, and globals. */
+function moduleShape(b) {
+  const secs = sections(b);
+  const get = (id) => secs.find((s) => s.id === id);
+  const types = [];
+  const t = get(1);
+  if (t) {
+    const p = { p: t.start };
+    const n = readU32(b, p);
+    for (let i = 0; i < n; i++) {
+      if (b[p.p++] !== 0x60) fail('type section: only function types are expected');
+      const np = readU32(b, p);
+      const ps = Array.from(b.subarray(p.p, p.p + np));
+      p.p += np;
+      const nr = readU32(b, p);
+      const rs = Array.from(b.subarray(p.p, p.p + nr));
+      p.p += nr;
+      types.push(`${ps.join(',')}->${rs.join(',')}`);
+    }
+  }
+  const funcs = [];
+  const fsec = get(3);
+  if (fsec) {
+    const p = { p: fsec.start };
+    const n = readU32(b, p);
+    for (let i = 0; i < n; i++) funcs.push(types[readU32(b, p)]);
+  }
+  const imports = [];
+  const isec = get(2);
+  if (isec) {
+    const p = { p: isec.start };
+    const n = readU32(b, p);
+    for (let i = 0; i < n; i++) {
+      const mod = readName(b, p);
+      const nm = readName(b, p);
+      const kind = b[p.p++];
+      let desc;
+      if (kind === 0) desc = types[readU32(b, p)];
+      else if (kind === 1) { const rt = b[p.p++]; desc = `${rt}:${limits(b, p)}`; }
+      else if (kind === 2) desc = limits(b, p);
+      else if (kind === 3) { desc = `${b[p.p]}:${b[p.p + 1]}`; p.p += 2; }
+      else fail(`import kind ${kind}`);
+      imports.push(`${mod}.${nm}:${kind}:${desc}`);
+    }
+  }
+  return { secs, types, funcs, imports };
+}
+
+function readName(b, p) {
+  const n = readU32(b, p);
+  const s = Buffer.from(b.subarray(p.p, p.p + n)).toString('utf8');
+  p.p += n;
+  return s;
+}
+
+function limits(b, p) {
+  const flags = b[p.p++];
+  const min = readU32(b, p);
+  const max = flags & 1 ? readU32(b, p) : '';
+  return `${flags}/${min}/${max}`;
+}
+
+/** Checks that out differs from inp only by appended functions and globals and by rewritten bodies. */
+function checkShape(inp, out, functionsAdded) {
+  const a = moduleShape(inp);
+  const b = moduleShape(out);
+  const same = (x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)) === 0;
+  if (JSON.stringify(a.imports) !== JSON.stringify(b.imports)) fail('imports changed');
+  if (b.funcs.length !== a.funcs.length + functionsAdded) fail(`function count ${b.funcs.length}, expected ${a.funcs.length + functionsAdded}`);
+  for (let i = 0; i < a.funcs.length; i++) if (a.funcs[i] !== b.funcs[i]) fail(`signature of defined function ${i} changed`);
+  // sections that must be byte-identical: custom dylink.0, table, memory, export, start, element, data count, data
+  for (const id of [4, 5, 7, 8, 9, 11, 12]) {
+    const x = a.secs.find((s) => s.id === id);
+    const y = b.secs.find((s) => s.id === id);
+    if (!!x !== !!y || (x && !same(x.bytes, y.bytes))) fail(`section ${id} changed`);
+  }
+  const dx = a.secs.find((s) => s.name === 'dylink.0');
+  const dy = b.secs.find((s) => s.name === 'dylink.0');
+  if (!!dx !== !!dy || (dx && !same(dx.bytes, dy.bytes))) fail('dylink.0 section changed');
+  if (dx && b.secs[0].name !== 'dylink.0') fail('dylink.0 is not the first section any more');
+  // globals: the original ones are a prefix of the new global section
+  const gx = a.secs.find((s) => s.id === 6);
+  const gy = b.secs.find((s) => s.id === 6);
+  if (gx) {
+    const px = { p: gx.start };
+    const nx = readU32(inp, px);
+    const py = { p: gy.start };
+    const ny = readU32(out, py);
+    if (ny < nx) fail('globals removed');
+    const restX = inp.subarray(px.p, gx.end);
+    if (!same(restX, out.subarray(py.p, py.p + restX.length))) fail('existing globals changed');
+  }
+}
+
+// ------------------------------------------------------------------------------- main
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const maxNodes = Number(opts['max-nodes']);
+  if (!(maxNodes >= 1000)) fail('--max-nodes must be at least 1000');
+  const splitOver = Number(opts['split-over']);
+  if (!(splitOver >= maxNodes)) fail('--split-over must be at least --max-nodes');
+  const entry = path.join(path.resolve(opts.binaryen), 'index.js');
+  if (!fs.existsSync(entry)) fail(`${entry} not found (is the binaryen package unpacked there?)`);
+  B = (await import(pathToFileURL(entry).href)).default;
+  initSlots();
+  const input = fs.readFileSync(opts.in);
+
+  const stampFile = `${opts.out}.stamp`;
+  const stamp = [`in=${sha256(input)}`, `script=${sha256(fs.readFileSync(new URL(import.meta.url)))}`,
+    `binaryen=${sha256(fs.readFileSync(entry))}`, `max-nodes=${maxNodes}`, `split-over=${splitOver}`].join('\n') + '\n';
+  if (fs.existsSync(opts.out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp
+    && (!opts.report || fs.existsSync(opts.report))) {
+    console.log(`${TAG} ${opts.out} up to date, split skipped`);
+    return;
+  }
+
+  const F = B.Features;
+  const features = F.MVP | F.MutableGlobals | F.NontrappingFPToInt | F.SignExt | F.BulkMemory | F.BulkMemoryOpt;
+  B.setDebugInfo(false);
+  const m = B.readBinary(input);
+  m.setFeatures(features);
+  const tRead = ms(t0);
+  if (!m.validate()) fail(`${opts.in} does not validate with features ${features}`);
+
+  const splitter = new Splitter(m, maxNodes);
+  const report = ['# function index\tnodes before\tregions outlined\tnodes after'];
+  const defined = [];
+  let importCount = 0;
+  for (let i = 0; i < m.getNumFunctions(); i++) {
+    const f = m.getFunctionByIndex(i);
+    if (B.getFunctionInfo(f).module) importCount++;
+    else defined.push(f);
+  }
+  const t1 = performance.now();
+  let split = 0;
+  for (let k = 0; k < defined.length; k++) {
+    const f = defined[k];
+    const body = B.Function.getBody(f);
+    let before;
+    try {
+      before = sizesOf(body).get(body);
+    } catch (err) {
+      if (err instanceof Unsupported) continue; // cannot measure: leave it alone
+      throw err;
+    }
+    if (before <= splitOver) continue;
+    const pieces = splitter.split(f, `${importCount + k}`);
+    const after = sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f));
+    report.push(`${importCount + k}\t${before}\t${pieces}\t${after}`);
+    console.log(`${TAG} function ${importCount + k}: ${before} nodes -> ${after} + ${pieces} outlined region(s)`);
+    split++;
+  }
+  const tSplit = ms(t1);
+  if (!m.validate()) fail('the split module does not validate');
+  const t2 = performance.now();
+  const out = m.emitBinary();
+  m.dispose();
+  checkShape(input, out, splitter.outlined);
+  fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
+  fs.writeFileSync(opts.out, out);
+  if (opts.report) fs.writeFileSync(opts.report, report.join('\n') + '\n');
+  fs.writeFileSync(stampFile, stamp);
+  console.log(`${TAG} ${split} function(s) over ${splitOver} nodes split into ${splitter.outlined} new functions`
+    + ` of at most ${maxNodes} nodes;`
+    + ` ${input.length} -> ${out.length} bytes; read ${tRead} ms, split ${tSplit} ms, write+check ${ms(t2)} ms,`
+    + ` total ${ms(t0)} ms`);
+}
+
+await main();

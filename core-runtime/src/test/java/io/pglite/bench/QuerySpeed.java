@@ -1,0 +1,137 @@
+package io.pglite.bench;
+
+import io.pglite.cluster.PgliteCluster;
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Query-speed benchmark (a program, not a test: nothing here asserts a time). Starts an in-memory
+ * {@link PgliteCluster}, connects with pgjdbc in simple-query mode (every statement is parsed, analysed,
+ * planned and executed by the backend each time) and times:
+ *
+ * <ul>
+ *   <li>{@code SELECT 1}: the floor (protocol, backend round trip, trivial parse);
+ *   <li>a 200-character SELECT of constant expressions (mostly parser, analysis and constant folding);
+ *   <li>a primary-key SELECT on a 10,000-row table through a prepared statement (extended protocol,
+ *       parsed once; mostly executor and protocol).
+ * </ul>
+ *
+ * <p>Run (see docs/PERFORMANCE.md, "Query speed"):
+ *
+ * <pre>
+ * mvn -B -q test-compile
+ * mvn -B -q -pl core-runtime exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
+ *     -Dexec.args="-Xss16m -Xmx2g -cp %classpath io.pglite.bench.QuerySpeed"
+ * </pre>
+ *
+ * <p>System properties: {@code rounds} (default 5), {@code iterations} per round (default 1000).
+ */
+public final class QuerySpeed {
+
+    /** 200 characters of constant expressions. */
+    static final String SELECT_200 = "SELECT 1 + 2 * 3 AS a, 'alpha' || 'beta' AS b, abs(-42) AS c,"
+            + " lower('MiXeD CaSe') AS d, CASE WHEN 2 > 1 THEN 'yes' ELSE 'no' END AS e,"
+            + " round(3.14159, 2) AS f, coalesce(NULL, 7) AS g, length('pg') AS h";
+
+    private QuerySpeed() {}
+
+    /**
+     * Runs the benchmark and prints the figures.
+     *
+     * @param args unused
+     * @throws Exception on any failure
+     */
+    public static void main(String[] args) throws Exception {
+        int rounds = Integer.getInteger("rounds", 5);
+        int iterations = Integer.getInteger("iterations", 1000);
+        System.out.printf(Locale.ROOT, "JVM %s, flags %s, %d cores%n", System.getProperty("java.vm.version"),
+                ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "SELECT_200 is %d characters%n", SELECT_200.length());
+        long t0 = System.nanoTime();
+        try (PgliteCluster pg = PgliteCluster.builder().build()) {
+            System.out.printf(Locale.ROOT, "cluster started in %.0f ms%n", (System.nanoTime() - t0) / 1e6);
+            // The server serves one session at a time: connections are opened one after the other.
+            String simpleUrl = pg.jdbcUrl() + "?preferQueryMode=simple";
+            try (Connection c = DriverManager.getConnection(simpleUrl, pg.username(), "")) {
+                long t1 = System.nanoTime();
+                simple(c, SELECT_200);
+                System.out.printf(Locale.ROOT, "first SELECT_200: %.1f ms%n", (System.nanoTime() - t1) / 1e6);
+                try (Statement s = c.createStatement()) {
+                    s.execute("CREATE TABLE bench (id int PRIMARY KEY, v text)");
+                    s.execute("INSERT INTO bench SELECT g, 'value ' || g FROM generate_series(1, 10000) g");
+                }
+            }
+            for (int r = 1; r <= rounds; r++) {
+                String round = "round " + r + (r == 1 ? " (cold)" : "");
+                try (Connection c = DriverManager.getConnection(simpleUrl, pg.username(), "")) {
+                    report(round, "SELECT 1", time(iterations, () -> simple(c, "SELECT 1")));
+                    report(round, "SELECT_200 (simple query)", time(iterations, () -> simple(c, SELECT_200)));
+                }
+                try (Connection c = DriverManager.getConnection(pg.jdbcUrl() + "?prepareThreshold=1",
+                        pg.username(), "")) {
+                    report(round, "pk SELECT (prepared)", pkSelects(c, iterations));
+                    // The server hands the same backend to the next connection: leave no named statement.
+                    try (Statement s = c.createStatement()) {
+                        s.execute("DEALLOCATE ALL");
+                    }
+                }
+            }
+        }
+    }
+
+    interface Action {
+        void run() throws SQLException;
+    }
+
+    private static long[] time(int n, Action action) throws SQLException {
+        long[] ns = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t = System.nanoTime();
+            action.run();
+            ns[i] = System.nanoTime() - t;
+        }
+        return ns;
+    }
+
+    private static void simple(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            if (!rs.next()) {
+                throw new IllegalStateException("no row from " + sql);
+            }
+        }
+    }
+
+    private static long[] pkSelects(Connection c, int n) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT v FROM bench WHERE id = ?")) {
+            long[] ns = new long[n];
+            for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
+                ps.setInt(1, 1 + (i * 7919) % 10000);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("no row");
+                    }
+                }
+                ns[i] = System.nanoTime() - t;
+            }
+            return ns;
+        }
+    }
+
+    private static void report(String round, String what, long[] ns) {
+        long[] sorted = ns.clone();
+        Arrays.sort(sorted);
+        double mean = Arrays.stream(ns).average().orElse(0) / 1e3;
+        System.out.printf(Locale.ROOT, "%-16s %-28s n=%d median %8.1f us  p90 %8.1f us  mean %8.1f us  (%.0f/s)%n",
+                round, what, ns.length, sorted[ns.length / 2] / 1e3, sorted[ns.length * 9 / 10] / 1e3, mean,
+                1e6 / mean);
+    }
+}
