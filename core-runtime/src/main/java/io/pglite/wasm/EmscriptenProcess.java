@@ -55,6 +55,7 @@ public final class EmscriptenProcess {
     private final ExportFunction free;
     private final TableInstance table;
     private final Map<String, HostFunction> hostFunctions = new HashMap<>();
+    private final Signals signals = new Signals(this);
 
     private EmscriptenProcess(Builder b) {
         this.programPath = b.programPath;
@@ -222,6 +223,11 @@ public final class EmscriptenProcess {
 
     EnvImports env() {
         return env;
+    }
+
+    /** The process's asynchronous signals: interval timers ({@code SIGALRM}) and signals from other threads. */
+    public Signals signals() {
+        return signals;
     }
 
     /**
