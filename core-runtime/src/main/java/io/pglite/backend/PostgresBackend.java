@@ -54,7 +54,7 @@ public final class PostgresBackend implements AutoCloseable {
     private final String database;
     private final List<String> settings;
     /** The running instance; null after a failure until the next call restarts it. Wasm thread only. */
-    private EmscriptenProcess process;
+    private volatile EmscriptenProcess process;
     private int restarts;
 
     // Conversation state, touched only on the wasm thread.
@@ -62,11 +62,18 @@ public final class PostgresBackend implements AutoCloseable {
     private int inputPos;
     private int inputEnd;
     private OutputStream output;
+    private InputSource moreInput;
     private IOException outputFailure;
     private long bytesOut;
 
     private volatile Throwable failure;
     private volatile boolean closed;
+    /** Addresses of PostgreSQL's {@code QueryCancelPending} and {@code InterruptPending} flags. */
+    private int queryCancelPending;
+    private int interruptPending;
+    private volatile boolean statementTimeoutFallback;
+    /** Whether statement_timeout is non-zero at the start of the current request (read on the wasm thread). */
+    private volatile boolean statementTimeoutSet;
 
     private PostgresBackend(Supplier<EmscriptenProcess> processes, WasmThread thread, String dataDir,
             String database, List<String> settings) {
@@ -111,6 +118,18 @@ public final class PostgresBackend implements AutoCloseable {
 
     private void bootProcess() {
         installCallbacks(process);
+        queryCancelPending = (int) process.instance().exports().global("QueryCancelPending").getValue();
+        interruptPending = (int) process.instance().exports().global("InterruptPending").getValue();
+        // A statement_timeout alarm that finds no safe point (pure computation without host calls) still
+        // cancels the statement, as a cancel request would.
+        process.signals().onUndelivered(() -> {
+            // PostgreSQL leaves stale alarms running and ignores them when they come, so an undelivered
+            // alarm is only taken for a statement timeout when the session has one.
+            if (statementTimeoutSet) {
+                statementTimeoutFallback = true;
+                writeCancelFlags();
+            }
+        });
         List<String> args = new ArrayList<>(DEFAULT_START_PARAMS);
         for (String s : settings) {
             args.add("-c");
@@ -146,6 +165,14 @@ public final class PostgresBackend implements AutoCloseable {
 
     /** read_cb: hands the backend as much of the pending frontend bytes as fits. */
     private int read(int ptr, int max) {
+        if (inputPos >= inputEnd && moreInput != null) {
+            byte[] more = moreInput.more();
+            if (more != null) {
+                input = more;
+                inputPos = 0;
+                inputEnd = more.length;
+            }
+        }
         int n = Math.min(max, inputEnd - inputPos);
         if (n > 0) {
             process.memory().write(ptr, input, inputPos, n);
@@ -197,11 +224,45 @@ public final class PostgresBackend implements AutoCloseable {
      * @throws IOException when writing to {@code out} fails
      */
     public void exchange(byte[] buf, int off, int len, OutputStream out) throws IOException {
-        converse(buf, off, len, out, this::runMessages);
+        exchange(buf, off, len, out, null);
+    }
+
+    /**
+     * Like {@link #exchange(byte[], int, int, OutputStream)}, with a source of further input for when the
+     * backend needs more bytes than it was given in the middle of a request (a COPY FROM STDIN reads until
+     * CopyDone; running out of input there would be end-of-file for PostgreSQL).
+     *
+     * @param buf frontend bytes: whole messages only
+     * @param off start offset
+     * @param len number of bytes
+     * @param out where the backend's messages go
+     * @param more asked on the backend's thread when the input is used up, or null
+     * @throws IOException when writing to {@code out} fails
+     */
+    public void exchange(byte[] buf, int off, int len, OutputStream out, InputSource more) throws IOException {
+        moreInput = more;
+        try {
+            converse(buf, off, len, out, this::runMessages);
+        } finally {
+            moreInput = null;
+        }
+    }
+
+    /** Supplies input the backend needs beyond what an exchange was given. */
+    @FunctionalInterface
+    public interface InputSource {
+        /**
+         * Called on the backend's thread when the backend reads and no input is left; may block.
+         *
+         * @return whole frontend messages to continue with, or null when there is nothing more (the read then
+         *     returns no bytes)
+         */
+        byte[] more();
     }
 
     private void runMessages() {
         while (inputPos < inputEnd || process.callInt("pq_buffer_remaining_data") > 0) {
+            process.signals().safePoint();
             int sp = process.stackSave();
             try {
                 process.call("PostgresMainLoopOnce");
@@ -231,6 +292,9 @@ public final class PostgresBackend implements AutoCloseable {
             inputEnd = off + len;
             output = out;
             outputFailure = null;
+            statementTimeoutSet = !"0".equals(process.readCString(process.callInt("GetConfigOption",
+                    process.persistentString("statement_timeout"), 0, 0)));
+            process.signals().setActive(true);
             try {
                 body.run();
             } catch (BackendException e) {
@@ -241,6 +305,9 @@ public final class PostgresBackend implements AutoCloseable {
                 throw new BackendException("the PostgreSQL backend failed (" + e
                         + "); it restarts with the next request", e);
             } finally {
+                if (process != null) {
+                    process.signals().setActive(false);
+                }
                 input = new byte[0];
                 inputPos = 0;
                 inputEnd = 0;
@@ -281,6 +348,55 @@ public final class PostgresBackend implements AutoCloseable {
         LOG.warn("restarting the PostgreSQL backend (restart {}); it recovers from its write-ahead log", restarts);
         boot();
         failure = null;
+    }
+
+    /**
+     * Asks PostgreSQL to cancel the statement it is running, as a {@code SIGINT} does: the signal is delivered
+     * to PostgreSQL's handler at the wasm thread's next safe point (which also wakes a backend that is
+     * sleeping or waiting), and the {@code QueryCancelPending}/{@code InterruptPending} flags are set at once
+     * for code that makes no host call. The statement then fails with SQLSTATE 57014 at its next
+     * {@code CHECK_FOR_INTERRUPTS()}. May be called from any thread while a request runs; callers withdraw an
+     * unused request with {@link #clearCancelRequest()} before the next request, so it cannot hit another
+     * statement.
+     */
+    public void requestCancel() {
+        if (queryCancelPending == 0 || failure != null || closed) {
+            return;
+        }
+        writeCancelFlags();
+        process.signals().raise(io.pglite.wasm.Signals.SIGINT);
+    }
+
+    private void writeCancelFlags() {
+        var memory = process.memory();
+        memory.writeI32(queryCancelPending, 1);
+        memory.writeI32(interruptPending, 1);
+    }
+
+    /**
+     * Tells whether, since {@link #resetStatementTimeoutFallback()}, an alarm (in practice
+     * {@code statement_timeout}) found the backend in pure computation without a safe point and was turned
+     * into a plain cancel request; PostgreSQL then reports "canceling statement due to user request" instead
+     * of "... due to statement timeout" (SQLSTATE 57014 either way).
+     *
+     * @return true if the fallback fired
+     */
+    public boolean statementTimeoutFallbackFired() {
+        return statementTimeoutFallback;
+    }
+
+    /** Forgets an earlier {@link #statementTimeoutFallbackFired() fallback}. */
+    public void resetStatementTimeoutFallback() {
+        statementTimeoutFallback = false;
+    }
+
+    /**
+     * Withdraws a cancel request that the backend has not acted on. Call only while no request runs.
+     */
+    public void clearCancelRequest() {
+        if (queryCancelPending != 0 && failure == null && !closed) {
+            process.memory().writeI32(queryCancelPending, 0);
+        }
     }
 
     /**

@@ -3,7 +3,9 @@ package io.pglite.cluster;
 import io.pglite.backend.PostgresBackend;
 import io.pglite.backend.WasmThread;
 import io.pglite.distribution.Distribution;
+import io.pglite.server.AuthMethod;
 import io.pglite.server.PgliteServer;
+import io.pglite.server.ServerOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +38,9 @@ public final class PgliteCluster implements AutoCloseable {
     private final PostgresBackend backend;
     private final String database;
     private final String username;
+    private final String password;
+    private final AuthMethod authMethod;
+    private final int maxConnections;
     private PgliteServer server;
     private boolean closed;
 
@@ -47,6 +52,9 @@ public final class PgliteCluster implements AutoCloseable {
                         b.dataDirectory);
         this.database = b.database;
         this.username = b.initdbOptions.username();
+        this.password = b.password;
+        this.authMethod = b.authMethod;
+        this.maxConnections = b.maxConnections;
         this.thread = new WasmThread("pglite-backend", b.stackBytes);
         PostgresBackend started = null;
         try {
@@ -99,14 +107,43 @@ public final class PgliteCluster implements AutoCloseable {
      * @return the server
      */
     public synchronized PgliteServer startServer(String host, int port) {
+        return startServer(serverOptions().host(host).port(port).build());
+    }
+
+    /**
+     * Starts a server with full control over its options; the cluster closes it when it closes. The user name
+     * and database are always the cluster's.
+     *
+     * @param options the options (see {@link #serverOptions()} for a builder with the cluster's settings)
+     * @return the server
+     */
+    public synchronized PgliteServer startServer(ServerOptions options) {
         if (closed) {
             throw new ClusterException("the cluster is closed");
         }
         if (server != null) {
             throw new ClusterException("a server is already running on port " + server.port());
         }
-        server = PgliteServer.start(backend, host, port);
+        server = PgliteServer.start(backend, options.toBuilder().username(username).database(database).build());
         return server;
+    }
+
+    /**
+     * Server options with this cluster's user, database, password, authentication method and connection limit,
+     * to adjust before {@link #startServer(ServerOptions)}.
+     *
+     * @return a builder
+     */
+    public ServerOptions.Builder serverOptions() {
+        ServerOptions.Builder b = ServerOptions.builder().username(username).database(database)
+                .maxConnections(maxConnections);
+        if (password != null) {
+            b.password(password);
+        }
+        if (authMethod != null) {
+            b.authMethod(authMethod);
+        }
+        return b;
     }
 
     /** The JDBC URL of the cluster's server (started on first use). */
@@ -123,6 +160,11 @@ public final class PgliteCluster implements AutoCloseable {
     /** The superuser created by initdb. */
     public String username() {
         return username;
+    }
+
+    /** The password clients must give, or null when the server trusts them. */
+    public String password() {
+        return password;
     }
 
     /**
@@ -153,6 +195,9 @@ public final class PgliteCluster implements AutoCloseable {
         private long memoryLimit = ClusterProcesses.DEFAULT_MEMORY_LIMIT;
         private long stackBytes = 512L << 20;
         private final List<String> settings = new ArrayList<>();
+        private String password;
+        private AuthMethod authMethod;
+        private int maxConnections = 100;
 
         private Builder() {}
 
@@ -195,6 +240,30 @@ public final class PgliteCluster implements AutoCloseable {
                 throw new IllegalArgumentException("a setting is name=value, got " + nameEqualsValue);
             }
             settings.add(nameEqualsValue);
+            return this;
+        }
+
+        /**
+         * Makes the server require this password: SCRAM-SHA-256 by default, see {@link #authMethod(AuthMethod)}.
+         * Without a password the server trusts every client that names the right user.
+         */
+        public Builder password(String password) {
+            this.password = password;
+            return this;
+        }
+
+        /** How the server authenticates clients (default: SCRAM-SHA-256 with a password, trust without). */
+        public Builder authMethod(AuthMethod method) {
+            this.authMethod = method;
+            return this;
+        }
+
+        /** The most concurrent client connections the server accepts (default 100). */
+        public Builder maxConnections(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1");
+            }
+            this.maxConnections = max;
             return this;
         }
 

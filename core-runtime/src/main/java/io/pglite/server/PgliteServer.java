@@ -1,68 +1,87 @@
 package io.pglite.server;
 
-import io.pglite.backend.BackendException;
 import io.pglite.backend.PostgresBackend;
-import io.pglite.protocol.FrontendReader;
-import io.pglite.protocol.ProtocolException;
-import io.pglite.protocol.StartupPackets;
-import java.io.BufferedOutputStream;
-import java.io.EOFException;
+import io.pglite.protocol.BufferBudget;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
-import java.util.Set;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A PostgreSQL wire-protocol endpoint on the loopback interface in front of one backend.
+ * A PostgreSQL wire-protocol server in front of one backend: many concurrent client connections on
+ * 127.0.0.1 (and optionally a Unix-domain socket), interleaved safely on the backend's single session.
  *
- * <p>Connections are accepted concurrently, but the backend is a single PostgreSQL session, so a
- * connection holds it from its startup packet until it disconnects; other connections wait their turn
- * (fairly). A connection that drops inside a transaction block is rolled back before the next one gets the
- * backend. SSL and GSSAPI encryption requests are declined with 'N', as a server without TLS does.
+ * <p>A connection holds the session from the first message of a unit of work until the backend is idle
+ * again (ReadyForQuery 'I', no open extended-protocol batch, no COPY); others wait their turn in arrival order.
+ * Each connection has its own prepared-statement names, settings ({@code SET}, startup parameters),
+ * ParameterStatus values, cancel key and {@code LISTEN} channels; what PostgreSQL keeps per session and cannot
+ * be separated (temporary tables, advisory locks, sequences' {@code currval}) is shared. A connection that
+ * disconnects is rolled back and its statements are closed. See docs/ARCHITECTURE.md, "Server".
+ *
+ * <p>Authentication is done by the server: trust, or SCRAM-SHA-256 / MD5 against a configured password. SSL
+ * and GSSAPI encryption requests are declined with 'N', as a server without TLS does.
  */
 public final class PgliteServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PgliteServer.class);
 
-    /** PostgreSQL's own limit for one message. */
-    private static final int MAX_MESSAGE_LENGTH = 1 << 30;
-    private static final byte[] ROLLBACK = query("ROLLBACK");
-    /** A new connection must find a fresh session: no prepared statements, portals, SETs or temp tables. */
-    private static final byte[] DISCARD_ALL = query("DISCARD ALL");
+    /** Connection process ids (BackendKeyData) are this plus the connection number. */
+    static final int PID_BASE = 10_000;
+    private static final int CONNECTION_STACK = 512 * 1024;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final PostgresBackend backend;
-    private final ServerSocket serverSocket;
-    private final ExecutorService connections;
-    private final ReentrantLock sessionLock = new ReentrantLock(true);
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor;
+    private final ServerOptions options;
+    private final SharedSession session;
+    private final Authenticator authenticator;
+    private final BufferBudget budget;
+    private final ServerSocketChannel tcp;
+    private final ServerSocketChannel unix;
+    private final Path unixSocketPath;
+    private final List<Thread> acceptors = new ArrayList<>();
+    private final Map<Integer, ClientConnection> connections = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final AtomicInteger sockets = new AtomicInteger();
+    private final ScheduledExecutorService watchdog;
+    private final Object admission = new Object();
+    private int admitted;
+    private volatile boolean closing;
     private volatile boolean closed;
 
-    private PgliteServer(PostgresBackend backend, ServerSocket serverSocket) {
-        this.backend = backend;
-        this.serverSocket = serverSocket;
-        this.connections = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "pglite-connection");
+    private PgliteServer(PostgresBackend backend, ServerOptions options, ServerSocketChannel tcp,
+            ServerSocketChannel unix, Path unixSocketPath) {
+        this.options = options;
+        this.session = new SharedSession(backend);
+        this.authenticator = new Authenticator(options.authMethod(), options.password());
+        this.budget = new BufferBudget(options.inputBufferBudget());
+        this.tcp = tcp;
+        this.unix = unix;
+        this.unixSocketPath = unixSocketPath;
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pglite-server-watchdog");
             t.setDaemon(true);
             return t;
         });
-        this.acceptor = new Thread(this::acceptLoop, "pglite-accept-" + serverSocket.getLocalPort());
-        this.acceptor.setDaemon(true);
     }
 
     /**
-     * Starts listening.
+     * Starts a server with default options (trust authentication, user and database {@code postgres}).
      *
      * @param backend the backend to serve
      * @param host the address to bind (a loopback address)
@@ -71,186 +90,319 @@ public final class PgliteServer implements AutoCloseable {
      * @throws ServerStartException when the address cannot be bound (for example the port is in use)
      */
     public static PgliteServer start(PostgresBackend backend, String host, int port) {
-        ServerSocket socket;
+        return start(backend, ServerOptions.builder().host(host).port(port).build());
+    }
+
+    /**
+     * Starts a server.
+     *
+     * @param backend the backend to serve; the server runs its startup and owns it from then on
+     * @param options the configuration
+     * @return the running server
+     * @throws ServerStartException when an address cannot be bound (for example the port is in use)
+     */
+    public static PgliteServer start(PostgresBackend backend, ServerOptions options) {
+        String host = options.host();
+        ServerSocketChannel tcp;
         try {
-            socket = new ServerSocket();
-            socket.setReuseAddress(false);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port), 128);
+            tcp = ServerSocketChannel.open();
+            tcp.setOption(StandardSocketOptions.SO_REUSEADDR, false);
+            tcp.bind(new InetSocketAddress(InetAddress.getByName(host), options.port()), 128);
         } catch (BindException e) {
-            throw new ServerStartException("cannot listen on " + host + ":" + port
+            throw new ServerStartException("cannot listen on " + host + ":" + options.port()
                     + ": the port is already in use (" + e.getMessage() + ")", e);
         } catch (IOException e) {
-            throw new ServerStartException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+            throw new ServerStartException("cannot listen on " + host + ":" + options.port() + ": "
+                    + e.getMessage(), e);
         }
-        PgliteServer server = new PgliteServer(backend, socket);
-        server.acceptor.start();
-        LOG.info("PostgreSQL server listening on {}:{}", host, socket.getLocalPort());
+        int port = ((InetSocketAddress) localAddress(tcp)).getPort();
+        ServerSocketChannel unix = null;
+        Path socketPath = null;
+        if (options.unixSocketDirectory() != null) {
+            socketPath = options.unixSocketDirectory().resolve(".s.PGSQL." + port);
+            try {
+                Files.createDirectories(options.unixSocketDirectory());
+                Files.deleteIfExists(socketPath);
+                unix = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                unix.bind(UnixDomainSocketAddress.of(socketPath), 128);
+            } catch (IOException | UnsupportedOperationException e) {
+                closeQuietly(tcp);
+                throw new ServerStartException("cannot listen on the Unix-domain socket " + socketPath + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        PgliteServer server = new PgliteServer(backend, options, tcp, unix, socketPath);
+        try {
+            server.session.start(options.username(), options.database());
+        } catch (IOException | RuntimeException e) {
+            server.closeListeners();
+            throw new ServerStartException("the backend did not accept the server's session: " + e.getMessage(), e);
+        }
+        server.startThreads();
+        LOG.info("PostgreSQL server listening on {}:{}{}", host, port,
+                socketPath != null ? " and " + socketPath : "");
         return server;
     }
 
-    /** The port the server listens on. */
+    private static java.net.SocketAddress localAddress(ServerSocketChannel ch) {
+        try {
+            return ch.getLocalAddress();
+        } catch (IOException e) {
+            throw new ServerStartException("cannot read the bound address: " + e.getMessage(), e);
+        }
+    }
+
+    private void startThreads() {
+        Thread t = new Thread(() -> acceptLoop(tcp, true), "pglite-accept-" + port());
+        t.setDaemon(true);
+        acceptors.add(t);
+        if (unix != null) {
+            Thread u = new Thread(() -> acceptLoop(unix, false), "pglite-accept-unix-" + port());
+            u.setDaemon(true);
+            acceptors.add(u);
+        }
+        acceptors.forEach(Thread::start);
+        watchdog.scheduleWithFixedDelay(this::watch, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /** The TCP port the server listens on. */
     public int port() {
-        return serverSocket.getLocalPort();
+        return ((InetSocketAddress) localAddress(tcp)).getPort();
     }
 
-    /** The address the server listens on. */
+    /** The TCP address the server listens on. */
     public String host() {
-        return serverSocket.getInetAddress().getHostAddress();
+        return ((InetSocketAddress) localAddress(tcp)).getAddress().getHostAddress();
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            Socket s;
+    /** The Unix-domain socket ({@code .s.PGSQL.<port>}), or null when the server has none. */
+    public Path unixSocket() {
+        return unixSocketPath;
+    }
+
+    /** The server's configuration. */
+    public ServerOptions options() {
+        return options;
+    }
+
+    /** The number of client connections past their startup packet. */
+    public int connectionCount() {
+        synchronized (admission) {
+            return admitted;
+        }
+    }
+
+    /** Bytes the connections' input buffers hold beyond their initial size (for monitoring and tests). */
+    public long bufferedInputBytes() {
+        return budget.used();
+    }
+
+    /** The number of connections waiting for their turn on the shared session. */
+    public int waitingConnections() {
+        return session.waiting();
+    }
+
+    /** The pid (BackendKeyData) of the connection whose request runs now, 0 when none (for tests). */
+    int executingPid() {
+        return session.executingPid();
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    BufferBudget budget() {
+        return budget;
+    }
+
+    Authenticator authenticator() {
+        return authenticator;
+    }
+
+    private void acceptLoop(ServerSocketChannel listener, boolean tcpListener) {
+        while (!closing) {
+            SocketChannel ch;
             try {
-                s = serverSocket.accept();
+                ch = listener.accept();
             } catch (IOException e) {
-                if (!closed) {
+                if (!closing) {
                     LOG.warn("accept failed: {}", e.toString());
                 }
                 return;
             }
-            open.add(s);
-            connections.execute(() -> serve(s));
-        }
-    }
-
-    private void serve(Socket socket) {
-        boolean holding = false;
-        try {
-            socket.setTcpNoDelay(true);
-            FrontendReader reader = new FrontendReader(socket.getInputStream(), MAX_MESSAGE_LENGTH);
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-            byte[] startup = negotiate(reader, out);
-            if (startup == null) {
-                return;
-            }
-            sessionLock.lockInterruptibly();
-            holding = true;
-            backend.startup(startup, out);
-            while (true) {
-                FrontendReader.Batch batch = reader.readBatch();
-                FrontendReader.Batch messages = batch.withoutTerminate();
-                if (messages.length() > 0) {
-                    backend.exchange(messages.bytes(), messages.offset(), messages.length(), out);
-                }
-                if (messages.length() != batch.length()) {
-                    return; // Terminate
-                }
-                reader.compact();
-            }
-        } catch (EOFException | SocketException e) {
-            LOG.debug("client disconnected: {}", e.getMessage());
-        } catch (ProtocolException e) {
-            LOG.warn("closing a connection that sent an invalid message: {}", e.getMessage());
-            writeQuietly(socket, StartupPackets.errorResponse("FATAL", "08P01", e.getMessage()));
-        } catch (BackendException e) {
-            LOG.error("backend failure while serving a client", e);
-            writeQuietly(socket, StartupPackets.errorResponse("FATAL", "XX000", e.getMessage()));
-        } catch (IOException e) {
-            LOG.debug("connection error: {}", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            open.remove(socket);
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // already gone
-            }
-            if (holding) {
-                resetSession();
-                sessionLock.unlock();
-            }
-        }
-    }
-
-    /** Answers SSL/GSSAPI requests until the client sends its real startup packet (or gives up). */
-    private byte[] negotiate(FrontendReader reader, OutputStream out) throws IOException {
-        while (true) {
-            byte[] packet = reader.readStartupPacket();
-            int code = StartupPackets.code(packet);
-            if (code == StartupPackets.SSL_REQUEST || code == StartupPackets.GSSENC_REQUEST) {
-                out.write('N');
-                out.flush();
+            // Startup is cheap to attempt: bound the sockets (and threads) before admission, too.
+            if (sockets.incrementAndGet() > 2 * options.maxConnections() + 16) {
+                sockets.decrementAndGet();
+                LOG.warn("too many unauthenticated connections; closing a new one");
+                closeQuietly(ch);
                 continue;
             }
-            if (code == StartupPackets.CANCEL_REQUEST) {
-                return null;
+            String peer;
+            try {
+                if (tcpListener) {
+                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+                }
+                java.net.SocketAddress remote = ch.getRemoteAddress();
+                peer = remote == null ? "local" : remote.toString();
+            } catch (IOException e) {
+                sockets.decrementAndGet();
+                closeQuietly(ch);
+                continue;
             }
-            int major = code >>> 16;
-            int minor = code & 0xffff;
-            if (major != 3) {
-                out.write(StartupPackets.errorResponse("FATAL", "0A000", "unsupported frontend protocol "
-                        + major + "." + minor + ": server supports 3.0 to 3.2"));
-                out.flush();
-                return null;
+            int id = ids.incrementAndGet();
+            ClientConnection conn = new ClientConnection(this, session, options, new Transport(ch, peer), id,
+                    RANDOM.nextInt());
+            connections.put(conn.pid(), conn);
+            Thread t = new Thread(null, conn, "pglite-connection-" + id, CONNECTION_STACK);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /** Counts a connection past its startup packet; false when the server is full. */
+    boolean admit(ClientConnection conn) {
+        synchronized (admission) {
+            if (admitted >= options.maxConnections()) {
+                return false;
             }
-            return packet;
+            admitted++;
+            conn.markAdmitted();
+            return true;
+        }
+    }
+
+    void unregister(ClientConnection conn) {
+        if (connections.remove(conn.pid(), conn)) {
+            sockets.decrementAndGet();
+        }
+        synchronized (admission) {
+            if (conn.isAdmitted()) {
+                admitted--;
+                conn.markUnadmitted();
+            }
+            admission.notifyAll();
+        }
+    }
+
+    /** A CancelRequest: cancels what the connection with this key runs, if the key matches. */
+    void cancel(int pid, int key) {
+        ClientConnection c = connections.get(pid);
+        if (c != null && c.secret() == key && c.authenticated()) {
+            LOG.debug("cancel request for connection {}", c.id());
+            c.cancel();
+        } else {
+            LOG.debug("cancel request with an unknown key for pid {}", pid);
+        }
+    }
+
+    /** The watchdog: read deadlines (authentication, idle in transaction) and writes that stay blocked. */
+    private void watch() {
+        long now = System.nanoTime();
+        long writeLimit = options.clientWriteTimeout().toNanos();
+        for (ClientConnection c : connections.values()) {
+            Transport t = c.transport();
+            long ws = t.writeSince;
+            if (ws != 0 && now - ws > writeLimit) {
+                LOG.warn("{} has not read its results for {} s; disconnecting it", c,
+                        options.clientWriteTimeout().toSeconds());
+                t.close();
+                continue;
+            }
+            long rd = t.readDeadline;
+            if (rd != 0 && now - rd > 0) {
+                t.readDeadline = 0;
+                if (!c.authenticated()) {
+                    c.terminate("08P01", "canceling authentication due to timeout");
+                } else if (c.holdingSession()) {
+                    LOG.info("{} idle in transaction for more than {}; disconnecting it", c,
+                            options.idleInTransactionTimeout());
+                    c.terminate("25P03", "terminating connection due to idle-in-transaction timeout");
+                }
+            }
+        }
+    }
+
+    private void closeListeners() {
+        closeQuietly(tcp);
+        if (unix != null) {
+            closeQuietly(unix);
+            try {
+                Files.deleteIfExists(unixSocketPath);
+            } catch (IOException ignored) {
+                // best effort
+            }
         }
     }
 
     /**
-     * Gives the next connection a fresh session, as a new PostgreSQL backend would be: rolls back an open
-     * transaction, then {@code DISCARD ALL} (prepared statements, portals, settings, temporary tables,
-     * advisory locks, LISTEN).
+     * Stops the server: stops accepting, ends idle connections (FATAL 57P01, their transactions rolled
+     * back), lets requests already running finish for up to {@link ServerOptions#shutdownGrace()}, then
+     * cancels what still runs and disconnects everyone. Returns when every connection has been cleaned up.
      */
-    private void resetSession() {
-        if (backend.failed()) {
-            return;
-        }
-        try {
-            if (backend.inTransactionBlock()) {
-                LOG.debug("client left inside a transaction; rolling back");
-                backend.exchange(ROLLBACK, 0, ROLLBACK.length, OutputStream.nullOutputStream());
-            }
-            backend.exchange(DISCARD_ALL, 0, DISCARD_ALL.length, OutputStream.nullOutputStream());
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("could not reset the session after a client disconnected: {}", e.toString());
-        }
-    }
-
-    private static void writeQuietly(Socket socket, byte[] bytes) {
-        try {
-            OutputStream o = socket.getOutputStream();
-            o.write(bytes);
-            o.flush();
-        } catch (IOException ignored) {
-            // the client is gone; nothing to tell it
-        }
-    }
-
-    private static byte[] query(String sql) {
-        byte[] s = sql.getBytes(StandardCharsets.UTF_8);
-        int len = 4 + s.length + 1;
-        byte[] m = new byte[1 + len];
-        m[0] = 'Q';
-        m[1] = (byte) (len >>> 24);
-        m[2] = (byte) (len >>> 16);
-        m[3] = (byte) (len >>> 8);
-        m[4] = (byte) len;
-        System.arraycopy(s, 0, m, 5, s.length);
-        return m;
-    }
-
-    /** Stops accepting, closes client connections and waits for in-flight requests to end. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        closing = true;
+        closeListeners();
+        for (Thread t : acceptors) {
+            t.interrupt();
+        }
+        session.closing();
+        String msg = "terminating connection due to administrator command";
+        for (ClientConnection c : connections.values()) {
+            c.terminateIfIdle("57P01", msg);
+        }
+        long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
+        waitForConnections(deadline);
+        if (!connections.isEmpty()) {
+            LOG.info("{} connection(s) still busy after {}; cancelling and disconnecting", connections.size(),
+                    options.shutdownGrace());
+            for (ClientConnection c : connections.values()) {
+                session.cancel(c);
+                c.terminate("57P01", msg);
+            }
+            waitForConnections(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            for (ClientConnection c : connections.values()) {
+                c.transport().close();
+            }
+            waitForConnections(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        }
+        watchdog.shutdownNow();
+        if (!connections.isEmpty()) {
+            LOG.warn("{} connection(s) did not finish their cleanup", connections.size());
+        }
+    }
+
+    private void waitForConnections(long deadline) {
+        synchronized (admission) {
+            while (!connections.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    admission.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                // terminate connections that became idle meanwhile
+                for (ClientConnection c : connections.values()) {
+                    c.terminateIfIdle("57P01", "terminating connection due to administrator command");
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
         try {
-            serverSocket.close();
+            c.close();
         } catch (IOException ignored) {
             // closing anyway
         }
-        for (Socket s : open) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
-        }
-        connections.shutdown();
-        // A request in flight finishes inside the backend; taking the session lock waits for it.
-        sessionLock.lock();
-        sessionLock.unlock();
     }
 }

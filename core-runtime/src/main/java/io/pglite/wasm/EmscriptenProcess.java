@@ -56,6 +56,7 @@ public final class EmscriptenProcess {
     private final TableInstance table;
     private final Map<String, HostFunction> hostFunctions = new HashMap<>();
     private final Map<String, Integer> persistentStrings = new HashMap<>();
+    private final Signals signals = new Signals(this);
 
     private EmscriptenProcess(Builder b) {
         this.programPath = b.programPath;
@@ -223,6 +224,11 @@ public final class EmscriptenProcess {
 
     EnvImports env() {
         return env;
+    }
+
+    /** The process's asynchronous signals: interval timers ({@code SIGALRM}) and signals from other threads. */
+    public Signals signals() {
+        return signals;
     }
 
     /**

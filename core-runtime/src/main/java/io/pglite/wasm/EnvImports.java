@@ -48,7 +48,7 @@ final class EnvImports {
     private final long memoryLimitBytes;
     private final DynamicLinking dynamicLinking;
     private final FileStat stat = new FileStat();
-    private final long startNanos = System.nanoTime();
+    final long startNanos = System.nanoTime();
     private byte[] ioBuffer = new byte[64 * 1024];
     private int umask = 022;
 
@@ -114,8 +114,9 @@ final class EnvImports {
 
     @WasmExport("_setitimer_js")
     public int setitimer(int which, double timeoutMs) {
-        // PostgreSQL arms ITIMER_REAL for statement and idle timeouts. The backend runs only while a request is
-        // being served, so a timer could only fire between requests; we do not deliver SIGALRM yet.
+        // PostgreSQL arms ITIMER_REAL for statement_timeout (timeout.c); Signals delivers the alarm at
+        // the wasm thread's next safe point.
+        process.signals().arm(which, timeoutMs);
         return 0;
     }
 
@@ -200,12 +201,14 @@ final class EnvImports {
 
     @WasmExport("emscripten_date_now")
     public double dateNow() {
+        process.signals().safePoint();
         Instant now = Instant.now();
         return now.getEpochSecond() * 1000.0 + now.getNano() / 1_000_000.0;
     }
 
     @WasmExport("emscripten_get_now")
     public double getNow() {
+        process.signals().safePoint();
         return (System.nanoTime() - startNanos) / 1_000_000.0;
     }
 
@@ -380,6 +383,7 @@ final class EnvImports {
 
     @WasmExport("__syscall_poll")
     public int poll(Memory m, int fds, int nfds, int timeout) {
+        process.signals().safePoint();
         // Files, pipes and devices are always ready: report every requested event, as the glue does.
         int count = 0;
         for (int i = 0; i < nfds; i++) {

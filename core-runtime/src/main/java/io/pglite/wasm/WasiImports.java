@@ -80,6 +80,7 @@ final class WasiImports {
 
     @WasmExport("clock_time_get")
     public int clockTimeGet(Memory m, int clockId, long precision, int out) {
+        process.signals().safePoint();
         long ns;
         if (clockId == 0) {
             Instant now = Instant.now();

@@ -1,0 +1,403 @@
+package io.pglite.server;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Makes one connection's prepared statements private on the shared session, and tracks where the connection
+ * is in the extended query protocol.
+ *
+ * <p>Named statements get a backend name with the connection's prefix ({@code S_1} of connection 7 becomes
+ * {@code c7/S_1}) in Parse, Bind, Describe and Close; portals are not renamed (they end with the transaction,
+ * and a connection holds the session from Bind until then). The backend has one unnamed statement; the
+ * connection that last parsed it owns it. When a connection binds or describes its unnamed statement after
+ * another connection (or the server) replaced it, or a named statement after a DISCARD ALL / DEALLOCATE ALL
+ * from another connection wiped all statements, the connection's own Parse is sent again first (its
+ * ParseComplete is dropped), so each connection sees the statements it created and no others.
+ */
+final class StatementRewriter {
+    /** NAMEDATALEN - 1: PostgreSQL's prepared-statement names are truncated beyond this many bytes. */
+    private static final int MAX_NAME_BYTES = 63;
+    /** Parse messages up to this size are remembered to re-create the statement when needed. */
+    private static final int MAX_SAVED_PARSE = 1 << 20;
+    /** Statements whose Parse is remembered, per connection, at most (the rest cannot be re-created). */
+    private static final long MAX_SAVED_BYTES = 16L << 20;
+
+    private static final Pattern LISTEN = Pattern.compile(
+            "(?i)\\b(UN)?LISTEN\\s+(\\*|\"(?:[^\"]|\"\")+\"|[\\p{L}_][\\p{L}\\p{N}_$]*)");
+    private static final Pattern TRANSACTION_TIMEOUT = Pattern.compile(
+            "(?i)(\\bSET\\s+(SESSION\\s+|LOCAL\\s+)?transaction_timeout\\b"
+                    + "|set_config\\s*\\(\\s*'transaction_timeout')");
+    static final String REFUSED_TRANSACTION_TIMEOUT = "DO $pglite$BEGIN RAISE EXCEPTION USING ERRCODE ="
+            + " 'feature_not_supported', MESSAGE = 'transaction_timeout is not supported by the pglite-java"
+            + " server', DETAIL = 'All connections share one PostgreSQL session, which this timeout would"
+            + " terminate.'; END$pglite$";
+
+    /** A statement the connection created. */
+    static final class Stmt {
+        final String backendName;
+        byte[] parse;
+        int epoch;
+
+        Stmt(String backendName, byte[] parse, int epoch) {
+            this.backendName = backendName;
+            this.parse = parse;
+            this.epoch = epoch;
+        }
+    }
+
+    /** A run of messages for one exchange. */
+    record Chunk(byte[] buf, int off, int len, boolean injected) {}
+
+    /** A LISTEN or UNLISTEN seen in the connection's SQL. */
+    record ListenAction(boolean listen, String channel) {}
+
+    private final String prefix;
+    private final Map<String, Stmt> statements = new HashMap<>();
+    private long savedBytes;
+    private byte[] unnamedParse;
+    private boolean openExtended;
+    private boolean setConfigSeen;
+    private final List<ListenAction> listenActions = new ArrayList<>();
+
+    StatementRewriter(String prefix) {
+        this.prefix = prefix;
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    /** True between an extended-protocol message and the Sync that ends its batch. */
+    boolean openExtended() {
+        return openExtended;
+    }
+
+    /** True if SQL sent since the last call mentioned set_config (settings may have changed). */
+    boolean takeSetConfigSeen() {
+        boolean s = setConfigSeen;
+        setConfigSeen = false;
+        return s;
+    }
+
+    List<ListenAction> takeListenActions() {
+        List<ListenAction> a = new ArrayList<>(listenActions);
+        listenActions.clear();
+        return a;
+    }
+
+    /** The backend name for a client's statement name. */
+    String backendName(String name) {
+        String candidate = prefix + name;
+        if (candidate.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES) {
+            return candidate;
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            StringBuilder sb = new StringBuilder(prefix).append('#');
+            for (int i = 0; i < 20; i++) {
+                sb.append(Character.forDigit((d[i] >> 4) & 0xf, 16)).append(Character.forDigit(d[i] & 0xf, 16));
+            }
+            return sb.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Backend names of the connection's statements that exist in the given epoch (for cleanup). */
+    List<String> liveBackendNames(int epoch) {
+        List<String> names = new ArrayList<>();
+        for (Stmt s : statements.values()) {
+            if (s.epoch == epoch) {
+                names.add(s.backendName);
+            }
+        }
+        return names;
+    }
+
+    /** Forgets all statements (they were deallocated for real). */
+    void wipe() {
+        statements.clear();
+        savedBytes = 0;
+    }
+
+    int statementCount() {
+        return statements.size();
+    }
+
+    /**
+     * Rewrites a run of whole messages for the shared session and updates the protocol state.
+     *
+     * @return the chunks to exchange, in order
+     */
+    List<Chunk> rewrite(byte[] b, int off, int end, SharedSession session, ClientConnection conn) {
+        List<Chunk> chunks = new ArrayList<>();
+        // The chunk being built is pending's bytes if any message in it was rewritten, else b[passStart, p).
+        ByteArrayOutputStream pending = null;
+        int passStart = off;
+        int p = off;
+        while (p < end) {
+            char type = (char) b[p];
+            int len = readInt(b, p + 1);
+            int next = p + 1 + len;
+            byte[] replacement = null;
+            byte[] inject = null;
+            switch (type) {
+                case 'P' -> {
+                    openExtended = true;
+                    String name = cstring(b, p + 5);
+                    int queryAt = p + 5 + utf8Length(name) + 1;
+                    String refusal = checkSql(b, queryAt, cstringEnd(b, queryAt, next));
+                    if (refusal != null) {
+                        replacement = parseMessage(name.isEmpty() ? "" : backendName(name), refusal);
+                    } else if (!name.isEmpty()) {
+                        replacement = withFirstString(b, p, next, backendName(name));
+                    }
+                    if (name.isEmpty()) {
+                        session.unnamedOwner = conn;
+                        unnamedParse = len + 1 <= MAX_SAVED_PARSE
+                                ? (replacement != null ? replacement : java.util.Arrays.copyOfRange(b, p, next))
+                                : null;
+                    } else {
+                        remember(name, replacement, session.statementEpoch);
+                    }
+                }
+                case 'B' -> {
+                    openExtended = true;
+                    String portal = cstring(b, p + 5);
+                    int stmtAt = p + 5 + utf8Length(portal) + 1;
+                    String stmt = cstring(b, stmtAt);
+                    if (stmt.isEmpty()) {
+                        inject = unnamedToRestore(session, conn);
+                    } else {
+                        inject = namedToRestore(stmt, session);
+                        replacement = withStringAt(b, p, next, stmtAt, stmt, backendName(stmt));
+                    }
+                }
+                case 'D' -> {
+                    openExtended = true;
+                    if (b[p + 5] == 'S') {
+                        String stmt = cstring(b, p + 6);
+                        if (stmt.isEmpty()) {
+                            inject = unnamedToRestore(session, conn);
+                        } else {
+                            inject = namedToRestore(stmt, session);
+                            replacement = withStringAt(b, p, next, p + 6, stmt, backendName(stmt));
+                        }
+                    }
+                }
+                case 'C' -> {
+                    openExtended = true;
+                    if (b[p + 5] == 'S') {
+                        String stmt = cstring(b, p + 6);
+                        if (!stmt.isEmpty()) {
+                            Stmt s = statements.remove(stmt);
+                            if (s != null && s.parse != null) {
+                                savedBytes -= s.parse.length;
+                            }
+                            replacement = withStringAt(b, p, next, p + 6, stmt, backendName(stmt));
+                        }
+                    }
+                }
+                case 'E' -> openExtended = true;
+                case 'S', 'F' -> openExtended = false;
+                case 'Q' -> {
+                    openExtended = false;
+                    session.unnamedOwner = null;
+                    unnamedParse = null;
+                    String refusal = checkSql(b, p + 5, cstringEnd(b, p + 5, next));
+                    if (refusal != null) {
+                        replacement = io.pglite.protocol.BackendMessages.query(refusal);
+                    }
+                }
+                default -> {
+                    // H, d, c, f: passed on unchanged
+                }
+            }
+            if (inject != null) {
+                if (pending != null) {
+                    if (pending.size() > 0) {
+                        byte[] bytes = pending.toByteArray();
+                        chunks.add(new Chunk(bytes, 0, bytes.length, false));
+                    }
+                    pending = null;
+                } else if (passStart < p) {
+                    chunks.add(new Chunk(b, passStart, p - passStart, false));
+                }
+                chunks.add(new Chunk(inject, 0, inject.length, true));
+                passStart = p;
+            }
+            if (replacement != null) {
+                if (pending == null) {
+                    pending = new ByteArrayOutputStream();
+                    pending.write(b, passStart, p - passStart);
+                }
+                pending.writeBytes(replacement);
+            } else if (pending != null) {
+                pending.write(b, p, next - p);
+            }
+            p = next;
+        }
+        if (pending != null) {
+            if (pending.size() > 0) {
+                byte[] bytes = pending.toByteArray();
+                chunks.add(new Chunk(bytes, 0, bytes.length, false));
+            }
+        } else if (passStart < end) {
+            chunks.add(new Chunk(b, passStart, end - passStart, false));
+        }
+        return chunks;
+    }
+
+    private void remember(String name, byte[] parse, int epoch) {
+        Stmt old = statements.get(name);
+        if (old != null && old.parse != null) {
+            savedBytes -= old.parse.length;
+        }
+        byte[] saved = parse != null && savedBytes + parse.length <= MAX_SAVED_BYTES ? parse : null;
+        if (saved != null) {
+            savedBytes += saved.length;
+        }
+        statements.put(name, new Stmt(backendName(name), saved, epoch));
+    }
+
+    private byte[] unnamedToRestore(SharedSession session, ClientConnection conn) {
+        if (session.unnamedOwner == conn) {
+            return null;
+        }
+        if (unnamedParse == null) {
+            return null; // nothing to restore: the backend answers as PostgreSQL would
+        }
+        session.unnamedOwner = conn;
+        return unnamedParse;
+    }
+
+    private byte[] namedToRestore(String name, SharedSession session) {
+        Stmt s = statements.get(name);
+        if (s == null || s.epoch == session.statementEpoch || s.parse == null) {
+            return null;
+        }
+        s.epoch = session.statementEpoch;
+        return s.parse;
+    }
+
+    /** Returns replacement SQL when the statement must be refused, else null; records hints. */
+    private String checkSql(byte[] b, int from, int to) {
+        if (containsIgnoreCase(b, from, to, SET_CONFIG)) {
+            setConfigSeen = true;
+        }
+        boolean listen = containsIgnoreCase(b, from, to, LISTEN_BYTES);
+        boolean timeout = containsIgnoreCase(b, from, to, TRANSACTION_TIMEOUT_BYTES);
+        if (!listen && !timeout) {
+            return null;
+        }
+        String sql = new String(b, from, to - from, StandardCharsets.UTF_8);
+        if (timeout && TRANSACTION_TIMEOUT.matcher(sql).find()) {
+            return REFUSED_TRANSACTION_TIMEOUT;
+        }
+        if (listen) {
+            Matcher m = LISTEN.matcher(sql);
+            while (m.find()) {
+                listenActions.add(new ListenAction(m.group(1) == null, channelName(m.group(2))));
+            }
+        }
+        return null;
+    }
+
+    /** The channel name as PostgreSQL folds it; "*" for all. */
+    static String channelName(String token) {
+        if (token.startsWith("\"")) {
+            return token.substring(1, token.length() - 1).replace("\"\"", "\"");
+        }
+        return token.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static final byte[] SET_CONFIG = "set_config".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LISTEN_BYTES = "listen".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRANSACTION_TIMEOUT_BYTES = "transaction_timeout".getBytes(StandardCharsets.US_ASCII);
+
+    static boolean containsIgnoreCase(byte[] b, int from, int to, byte[] lowerNeedle) {
+        int n = lowerNeedle.length;
+        outer:
+        for (int i = from; i <= to - n; i++) {
+            for (int j = 0; j < n; j++) {
+                int c = b[i + j];
+                if (c >= 'A' && c <= 'Z') {
+                    c += 32;
+                }
+                if (c != lowerNeedle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static byte[] parseMessage(String name, String sql) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+        body.write(0);
+        body.writeBytes(sql.getBytes(StandardCharsets.UTF_8));
+        body.write(0);
+        body.write(0);
+        body.write(0);
+        return io.pglite.protocol.BackendMessages.message('P', body.toByteArray());
+    }
+
+    /** A copy of the message at [p, next) with its first string (after the header) replaced. */
+    private static byte[] withFirstString(byte[] b, int p, int next, String replacement) {
+        String old = cstring(b, p + 5);
+        return withStringAt(b, p, next, p + 5, old, replacement);
+    }
+
+    /** A copy of the message at [p, next) with the string {@code old} at {@code at} replaced. */
+    private static byte[] withStringAt(byte[] b, int p, int next, int at, String old, String replacement) {
+        byte[] r = replacement.getBytes(StandardCharsets.UTF_8);
+        int oldLen = utf8Length(old);
+        int newLen = (next - p) - oldLen + r.length;
+        byte[] m = new byte[newLen];
+        System.arraycopy(b, p, m, 0, at - p);
+        System.arraycopy(r, 0, m, at - p, r.length);
+        System.arraycopy(b, at + oldLen, m, at - p + r.length, next - (at + oldLen));
+        int len = newLen - 1;
+        m[1] = (byte) (len >>> 24);
+        m[2] = (byte) (len >>> 16);
+        m[3] = (byte) (len >>> 8);
+        m[4] = (byte) len;
+        return m;
+    }
+
+    /** The index of the NUL ending the string at {@code from} (or {@code limit}). */
+    private static int cstringEnd(byte[] b, int from, int limit) {
+        int e = from;
+        while (e < limit && b[e] != 0) {
+            e++;
+        }
+        return e;
+    }
+
+    static String cstring(byte[] b, int from) {
+        int e = from;
+        while (e < b.length && b[e] != 0) {
+            e++;
+        }
+        return new String(b, from, e - from, StandardCharsets.UTF_8);
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    static int readInt(byte[] b, int p) {
+        return ((b[p] & 0xff) << 24) | ((b[p + 1] & 0xff) << 16) | ((b[p + 2] & 0xff) << 8) | (b[p + 3] & 0xff);
+    }
+}
