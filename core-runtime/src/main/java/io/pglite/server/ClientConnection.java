@@ -253,6 +253,7 @@ final class ClientConnection implements Runnable {
             LOG.debug("connection {} closed during authentication", id);
             return;
         }
+        transport.readDeadline = 0; // authentication is over (a greeting waits at most backendWaitTimeout)
         write(BackendMessages.authentication(BackendMessages.AUTH_OK, new byte[0]));
         Map<String, String> requested;
         try {
@@ -535,13 +536,16 @@ final class ClientConnection implements Runnable {
             }
         }
         while (true) {
-            for (StatementRewriter.Chunk c : statements.rewrite(b, off, end, session, this)) {
+            queued.addAll(statements.rewrite(b, off, end, session, this));
+            StatementRewriter.Chunk c;
+            while (copyFailure == null && (c = queued.poll()) != null) {
                 session.run(this, c.buf(), c.off(), c.len(), out, c.injected());
             }
             if (copyFailure != null) {
                 IOException e = copyFailure;
                 copyFailure = null;
                 afterCopy = null;
+                queued.clear();
                 throw e;
             }
             if (afterCopy == null) {
@@ -893,6 +897,8 @@ final class ClientConnection implements Runnable {
 
     /** Messages that arrived with the end of a COPY, to be run after it. */
     private byte[] afterCopy;
+    /** Chunks of the current batch not run yet (a COPY may consume the first ones). */
+    private final java.util.ArrayDeque<StatementRewriter.Chunk> queued = new java.util.ArrayDeque<>();
     /** A failure reading the client during COPY, rethrown when the exchange is over. */
     private IOException copyFailure;
 
@@ -908,34 +914,21 @@ final class ClientConnection implements Runnable {
             if (session.output.lastFrame() != 'G' || copyFailure != null) {
                 return null;
             }
+            StatementRewriter.Chunk queuedChunk = queued.poll();
+            if (queuedChunk != null) {
+                if (queuedChunk.injected()) {
+                    return copyViolation(new byte[0], 'P');
+                }
+                return copyPart(queuedChunk.buf(), queuedChunk.off(), queuedChunk.off() + queuedChunk.len(),
+                        true);
+            }
             try {
                 out.flush(); // the CopyInResponse must reach the client before we wait for its data
                 long idleLimit = options.idleInTransactionTimeout().toNanos();
                 transport.readDeadline = idleLimit > 0 ? deadline(idleLimit) : 0;
                 FrontendReader.Batch batch = reader.readBatch();
                 transport.readDeadline = 0;
-                byte[] b = batch.bytes();
-                int off = batch.offset();
-                int end = off + batch.length();
-                int p = off;
-                while (p < end) {
-                    char type = (char) b[p];
-                    if (type == 'X') {
-                        // Terminate in the middle of COPY: fail the COPY, then end the connection.
-                        afterCopy = java.util.Arrays.copyOfRange(b, p, end);
-                        return concat(java.util.Arrays.copyOfRange(b, off, p), concat(BackendMessages.message('f',
-                                "client terminated the connection during COPY\0".getBytes(StandardCharsets.UTF_8)),
-                                BackendMessages.message('S', new byte[0])));
-                    }
-                    p += 1 + StatementRewriter.readInt(b, p + 1);
-                    if (type != 'd' && type != 'H' && type != 'S') {
-                        break; // CopyDone, CopyFail, or a message PostgreSQL rejects during COPY
-                    }
-                }
-                if (p < end) {
-                    afterCopy = java.util.Arrays.copyOfRange(b, p, end);
-                }
-                return java.util.Arrays.copyOfRange(b, off, p);
+                return copyPart(batch.bytes(), batch.offset(), batch.offset() + batch.length(), false);
             } catch (IOException e) {
                 transport.readDeadline = 0;
                 copyFailure = e;
@@ -944,6 +937,54 @@ final class ClientConnection implements Runnable {
                         BackendMessages.message('S', new byte[0]));
             }
         };
+    }
+
+    /**
+     * The COPY messages at the start of [off, end), up to and including CopyDone or CopyFail; what follows is
+     * kept (in front of the queued chunks, or as raw input to rewrite later).
+     */
+    private byte[] copyPart(byte[] b, int off, int end, boolean fromQueue) {
+        int p = off;
+        while (p < end) {
+            char type = (char) b[p];
+            if (!StatementRewriter.isCopyMessage(type)) {
+                byte[] prefix = java.util.Arrays.copyOfRange(b, off, p);
+                if (type == 'X') {
+                    // Terminate in the middle of COPY: fail the COPY, then end the connection.
+                    afterCopy = java.util.Arrays.copyOfRange(b, p, end);
+                    return concat(prefix, concat(BackendMessages.message('f',
+                            "client terminated the connection during COPY\0".getBytes(StandardCharsets.UTF_8)),
+                            BackendMessages.message('S', new byte[0])));
+                }
+                return copyViolation(prefix, type);
+            }
+            p += 1 + StatementRewriter.readInt(b, p + 1);
+            if (type == 'c' || type == 'f') {
+                break;
+            }
+        }
+        if (p < end) {
+            if (fromQueue) {
+                queued.addFirst(new StatementRewriter.Chunk(b, p, end - p, false));
+            } else {
+                afterCopy = java.util.Arrays.copyOfRange(b, p, end);
+            }
+        }
+        return java.util.Arrays.copyOfRange(b, off, p);
+    }
+
+    /**
+     * Another message in the middle of COPY FROM STDIN: PostgreSQL ends the session for that (protocol
+     * synchronization lost). Here the COPY fails instead and only this connection is closed.
+     */
+    private byte[] copyViolation(byte[] prefix, char type) {
+        String m = String.format("unexpected message type 0x%02X during COPY from stdin", (int) type & 0xff);
+        copyFailure = new ProtocolException("terminating connection because protocol synchronization was lost ("
+                + m + ")");
+        queued.clear();
+        afterCopy = null;
+        return concat(prefix, concat(BackendMessages.message('f', (m + "\0").getBytes(StandardCharsets.UTF_8)),
+                BackendMessages.message('S', new byte[0])));
     }
 
     // ---- cancel -------------------------------------------------------------------------------------

@@ -44,13 +44,15 @@ final class StatementRewriter {
     /** A statement the connection created. */
     static final class Stmt {
         final String backendName;
+        final boolean mayCopy;
         byte[] parse;
         int epoch;
 
-        Stmt(String backendName, byte[] parse, int epoch) {
+        Stmt(String backendName, byte[] parse, int epoch, boolean mayCopy) {
             this.backendName = backendName;
             this.parse = parse;
             this.epoch = epoch;
+            this.mayCopy = mayCopy;
         }
     }
 
@@ -64,6 +66,8 @@ final class StatementRewriter {
     private final Map<String, Stmt> statements = new HashMap<>();
     private long savedBytes;
     private byte[] unnamedParse;
+    private boolean unnamedMayCopy = true;
+    private final Map<String, Boolean> portalMayCopy = new HashMap<>();
     private boolean openExtended;
     private boolean setConfigSeen;
     private final List<ListenAction> listenActions = new ArrayList<>();
@@ -148,90 +152,113 @@ final class StatementRewriter {
             char type = (char) b[p];
             int len = readInt(b, p + 1);
             int next = p + 1 + len;
+            int bodyAt = p + 5;
             byte[] replacement = null;
             byte[] inject = null;
+            boolean mayStartCopy = false;
             switch (type) {
                 case 'P' -> {
                     openExtended = true;
-                    String name = cstring(b, p + 5);
-                    int queryAt = p + 5 + utf8Length(name) + 1;
-                    String refusal = checkSql(b, queryAt, cstringEnd(b, queryAt, next));
+                    int nameEnd = cstringEnd(b, bodyAt, next);
+                    if (nameEnd >= next) {
+                        break; // malformed: PostgreSQL reports it
+                    }
+                    String name = new String(b, bodyAt, nameEnd - bodyAt, StandardCharsets.UTF_8);
+                    int queryAt = nameEnd + 1;
+                    int queryEnd = cstringEnd(b, queryAt, next);
+                    String refusal = checkSql(b, queryAt, queryEnd);
+                    boolean copy = containsIgnoreCase(b, queryAt, queryEnd, COPY);
                     if (refusal != null) {
                         replacement = parseMessage(name.isEmpty() ? "" : backendName(name), refusal);
                     } else if (!name.isEmpty()) {
-                        replacement = withFirstString(b, p, next, backendName(name));
+                        replacement = withStringAt(b, p, next, bodyAt, nameEnd, backendName(name));
                     }
                     if (name.isEmpty()) {
                         session.unnamedOwner = conn;
+                        unnamedMayCopy = copy;
                         unnamedParse = len + 1 <= MAX_SAVED_PARSE
                                 ? (replacement != null ? replacement : java.util.Arrays.copyOfRange(b, p, next))
                                 : null;
                     } else {
-                        remember(name, replacement, session.statementEpoch);
+                        remember(name, replacement, session.statementEpoch, copy);
                     }
                 }
                 case 'B' -> {
                     openExtended = true;
-                    String portal = cstring(b, p + 5);
-                    int stmtAt = p + 5 + utf8Length(portal) + 1;
-                    String stmt = cstring(b, stmtAt);
+                    int portalEnd = cstringEnd(b, bodyAt, next);
+                    int stmtEnd = portalEnd < next ? cstringEnd(b, portalEnd + 1, next) : next;
+                    if (stmtEnd >= next) {
+                        break;
+                    }
+                    String portal = new String(b, bodyAt, portalEnd - bodyAt, StandardCharsets.UTF_8);
+                    int stmtAt = portalEnd + 1;
+                    String stmt = new String(b, stmtAt, stmtEnd - stmtAt, StandardCharsets.UTF_8);
+                    boolean copy;
                     if (stmt.isEmpty()) {
                         inject = unnamedToRestore(session, conn);
+                        copy = unnamedMayCopy;
                     } else {
                         inject = namedToRestore(stmt, session);
-                        replacement = withStringAt(b, p, next, stmtAt, stmt, backendName(stmt));
+                        replacement = withStringAt(b, p, next, stmtAt, stmtEnd, backendName(stmt));
+                        Stmt known = statements.get(stmt);
+                        copy = known == null || known.mayCopy;
                     }
+                    if (portalMayCopy.size() > 1000) {
+                        portalMayCopy.clear();
+                    }
+                    portalMayCopy.put(portal, copy);
                 }
-                case 'D' -> {
+                case 'D', 'C' -> {
                     openExtended = true;
-                    if (b[p + 5] == 'S') {
-                        String stmt = cstring(b, p + 6);
+                    if (len < 5 || b[bodyAt] != 'S') {
+                        break;
+                    }
+                    int nameEnd = cstringEnd(b, bodyAt + 1, next);
+                    if (nameEnd >= next) {
+                        break;
+                    }
+                    String stmt = new String(b, bodyAt + 1, nameEnd - bodyAt - 1, StandardCharsets.UTF_8);
+                    if (type == 'D') {
                         if (stmt.isEmpty()) {
                             inject = unnamedToRestore(session, conn);
                         } else {
                             inject = namedToRestore(stmt, session);
-                            replacement = withStringAt(b, p, next, p + 6, stmt, backendName(stmt));
+                        }
+                    } else if (!stmt.isEmpty()) {
+                        Stmt gone = statements.remove(stmt);
+                        if (gone != null && gone.parse != null) {
+                            savedBytes -= gone.parse.length;
                         }
                     }
+                    if (!stmt.isEmpty()) {
+                        replacement = withStringAt(b, p, next, bodyAt + 1, nameEnd, backendName(stmt));
+                    }
                 }
-                case 'C' -> {
+                case 'E' -> {
                     openExtended = true;
-                    if (b[p + 5] == 'S') {
-                        String stmt = cstring(b, p + 6);
-                        if (!stmt.isEmpty()) {
-                            Stmt s = statements.remove(stmt);
-                            if (s != null && s.parse != null) {
-                                savedBytes -= s.parse.length;
-                            }
-                            replacement = withStringAt(b, p, next, p + 6, stmt, backendName(stmt));
-                        }
-                    }
+                    int portalEnd = cstringEnd(b, bodyAt, next);
+                    String portal = portalEnd < next
+                            ? new String(b, bodyAt, portalEnd - bodyAt, StandardCharsets.UTF_8) : "";
+                    mayStartCopy = portalMayCopy.getOrDefault(portal, true);
                 }
-                case 'E' -> openExtended = true;
                 case 'S', 'F' -> openExtended = false;
                 case 'Q' -> {
                     openExtended = false;
                     session.unnamedOwner = null;
                     unnamedParse = null;
-                    String refusal = checkSql(b, p + 5, cstringEnd(b, p + 5, next));
+                    int queryEnd = cstringEnd(b, bodyAt, next);
+                    String refusal = checkSql(b, bodyAt, queryEnd);
                     if (refusal != null) {
                         replacement = io.pglite.protocol.BackendMessages.query(refusal);
                     }
+                    mayStartCopy = containsIgnoreCase(b, bodyAt, queryEnd, COPY);
                 }
                 default -> {
                     // H, d, c, f: passed on unchanged
                 }
             }
             if (inject != null) {
-                if (pending != null) {
-                    if (pending.size() > 0) {
-                        byte[] bytes = pending.toByteArray();
-                        chunks.add(new Chunk(bytes, 0, bytes.length, false));
-                    }
-                    pending = null;
-                } else if (passStart < p) {
-                    chunks.add(new Chunk(b, passStart, p - passStart, false));
-                }
+                pending = endChunk(chunks, pending, b, passStart, p);
                 chunks.add(new Chunk(inject, 0, inject.length, true));
                 passStart = p;
             }
@@ -245,19 +272,38 @@ final class StatementRewriter {
                 pending.write(b, p, next - p);
             }
             p = next;
+            // PostgreSQL reads ahead: a message that may start COPY FROM STDIN ends its chunk unless only COPY
+            // messages follow, so that nothing else reaches the backend while it copies (it would end the
+            // session with FATAL). The connection feeds the rest itself, checked, while the COPY runs.
+            if (mayStartCopy && p < end && !isCopyMessage((char) b[p])) {
+                pending = endChunk(chunks, pending, b, passStart, p);
+                passStart = p;
+            }
         }
+        endChunk(chunks, pending, b, passStart, end);
+        return chunks;
+    }
+
+    /** Adds the chunk being built (if not empty) and returns null (no pending bytes). */
+    private static ByteArrayOutputStream endChunk(List<Chunk> chunks, ByteArrayOutputStream pending, byte[] b,
+            int passStart, int p) {
         if (pending != null) {
             if (pending.size() > 0) {
                 byte[] bytes = pending.toByteArray();
                 chunks.add(new Chunk(bytes, 0, bytes.length, false));
             }
-        } else if (passStart < end) {
-            chunks.add(new Chunk(b, passStart, end - passStart, false));
+        } else if (passStart < p) {
+            chunks.add(new Chunk(b, passStart, p - passStart, false));
         }
-        return chunks;
+        return null;
     }
 
-    private void remember(String name, byte[] parse, int epoch) {
+    /** Messages PostgreSQL accepts during COPY FROM STDIN. */
+    static boolean isCopyMessage(char type) {
+        return type == 'd' || type == 'c' || type == 'f' || type == 'H' || type == 'S';
+    }
+
+    private void remember(String name, byte[] parse, int epoch, boolean mayCopy) {
         Stmt old = statements.get(name);
         if (old != null && old.parse != null) {
             savedBytes -= old.parse.length;
@@ -266,7 +312,7 @@ final class StatementRewriter {
         if (saved != null) {
             savedBytes += saved.length;
         }
-        statements.put(name, new Stmt(backendName(name), saved, epoch));
+        statements.put(name, new Stmt(backendName(name), saved, epoch, mayCopy));
     }
 
     private byte[] unnamedToRestore(SharedSession session, ClientConnection conn) {
@@ -320,6 +366,7 @@ final class StatementRewriter {
         return token.toLowerCase(java.util.Locale.ROOT);
     }
 
+    private static final byte[] COPY = "copy".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SET_CONFIG = "set_config".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LISTEN_BYTES = "listen".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRANSACTION_TIMEOUT_BYTES = "transaction_timeout".getBytes(StandardCharsets.US_ASCII);
@@ -353,21 +400,14 @@ final class StatementRewriter {
         return io.pglite.protocol.BackendMessages.message('P', body.toByteArray());
     }
 
-    /** A copy of the message at [p, next) with its first string (after the header) replaced. */
-    private static byte[] withFirstString(byte[] b, int p, int next, String replacement) {
-        String old = cstring(b, p + 5);
-        return withStringAt(b, p, next, p + 5, old, replacement);
-    }
-
-    /** A copy of the message at [p, next) with the string {@code old} at {@code at} replaced. */
-    private static byte[] withStringAt(byte[] b, int p, int next, int at, String old, String replacement) {
+    /** A copy of the message at [p, next) with the string at [at, atEnd) replaced. */
+    private static byte[] withStringAt(byte[] b, int p, int next, int at, int atEnd, String replacement) {
         byte[] r = replacement.getBytes(StandardCharsets.UTF_8);
-        int oldLen = utf8Length(old);
-        int newLen = (next - p) - oldLen + r.length;
+        int newLen = (next - p) - (atEnd - at) + r.length;
         byte[] m = new byte[newLen];
         System.arraycopy(b, p, m, 0, at - p);
         System.arraycopy(r, 0, m, at - p, r.length);
-        System.arraycopy(b, at + oldLen, m, at - p + r.length, next - (at + oldLen));
+        System.arraycopy(b, atEnd, m, at - p + r.length, next - atEnd);
         int len = newLen - 1;
         m[1] = (byte) (len >>> 24);
         m[2] = (byte) (len >>> 16);
@@ -383,18 +423,6 @@ final class StatementRewriter {
             e++;
         }
         return e;
-    }
-
-    static String cstring(byte[] b, int from) {
-        int e = from;
-        while (e < b.length && b[e] != 0) {
-            e++;
-        }
-        return new String(b, from, e - from, StandardCharsets.UTF_8);
-    }
-
-    private static int utf8Length(String s) {
-        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     static int readInt(byte[] b, int p) {
