@@ -31,7 +31,9 @@ import java.util.Locale;
  *     -Dexec.args="-Xss16m -Xmx2g -cp %classpath io.pglite.bench.QuerySpeed"
  * </pre>
  *
- * <p>System properties: {@code rounds} (default 5), {@code iterations} per round (default 1000).
+ * <p>System properties: {@code rounds} (default 5), {@code iterations} per round (default 1000). Besides
+ * wall-clock figures it prints the process CPU time per query (all threads, JIT and GC included), which
+ * is steadier than wall time on a shared machine.
  */
 public final class QuerySpeed {
 
@@ -91,7 +93,16 @@ public final class QuerySpeed {
         void run() throws SQLException;
     }
 
+    /** CPU time of the whole process (all threads: client, server, backend, JIT, GC) in ns. */
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static long cpuStart;
+
     private static long[] time(int n, Action action) throws SQLException {
+        cpuStart = processCpu();
         long[] ns = new long[n];
         for (int i = 0; i < n; i++) {
             long t = System.nanoTime();
@@ -111,6 +122,7 @@ public final class QuerySpeed {
 
     private static long[] pkSelects(Connection c, int n) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT v FROM bench WHERE id = ?")) {
+            cpuStart = processCpu();
             long[] ns = new long[n];
             for (int i = 0; i < n; i++) {
                 long t = System.nanoTime();
@@ -127,11 +139,13 @@ public final class QuerySpeed {
     }
 
     private static void report(String round, String what, long[] ns) {
+        double cpu = (processCpu() - cpuStart) / 1e3 / ns.length;
         long[] sorted = ns.clone();
         Arrays.sort(sorted);
         double mean = Arrays.stream(ns).average().orElse(0) / 1e3;
-        System.out.printf(Locale.ROOT, "%-16s %-28s n=%d median %8.1f us  p90 %8.1f us  mean %8.1f us  (%.0f/s)%n",
+        System.out.printf(Locale.ROOT,
+                "%-16s %-28s n=%d median %8.1f us  p90 %8.1f us  mean %8.1f us  (%.0f/s)  cpu %8.1f us/query%n",
                 round, what, ns.length, sorted[ns.length / 2] / 1e3, sorted[ns.length * 9 / 10] / 1e3, mean,
-                1e6 / mean);
+                1e6 / mean, cpu);
     }
 }
