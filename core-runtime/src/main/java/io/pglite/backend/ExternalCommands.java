@@ -25,8 +25,9 @@ public final class ExternalCommands {
      * hands their indices to PGlite.
      *
      * @param p a PGlite process
+     * @return the table slots of system, popen and pclose
      */
-    public static void install(EmscriptenProcess p) {
+    public static int[] install(EmscriptenProcess p) {
         FunctionType pi = FunctionType.of(List.of(ValType.I32), List.of(ValType.I32));
         FunctionType ipi = FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
         int[] streams = {0};
@@ -60,5 +61,6 @@ public final class ExternalCommands {
         p.call("pgl_set_system_fn", slots[0]);
         p.call("pgl_set_popen_fn", slots[1]);
         p.call("pgl_set_pclose_fn", slots[2]);
+        return slots;
     }
 }

@@ -7,9 +7,15 @@ import io.pglite.wasm.ProcessExitException;
 import io.pglite.wasm.dylink.HostFunctionTable;
 import java.io.IOException;
 import java.io.OutputStream;
+import io.pglite.fs.VirtualFileSystem;
+import io.pglite.wasm.ProcessImage;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +61,8 @@ public final class PostgresBackend implements AutoCloseable {
     private final List<String> settings;
     /** The running instance; null after a failure until the next call restarts it. Wasm thread only. */
     private volatile EmscriptenProcess process;
+    /** Table slots of the host callbacks of {@link #process}, in installation order. Wasm thread only. */
+    private int[] callbackSlots;
     private int restarts;
 
     // Conversation state, touched only on the wasm thread.
@@ -102,6 +110,135 @@ public final class PostgresBackend implements AutoCloseable {
         return backend;
     }
 
+    /**
+     * The state of a started backend, captured between requests, from which new backends continue without
+     * running PostgreSQL's start-up: the wasm process image, the process's open files (by path: the new
+     * backend's filesystem must hold the same files, e.g. overlays of frozen copies) and the table slots of the
+     * host callbacks (a restored process gets the same callbacks in the same slots).
+     *
+     * @param process the wasm-level state
+     * @param files the descriptor table and working directory
+     * @param callbackSlots table slots of the host callbacks, in installation order
+     */
+    public record Image(ProcessImage process, VirtualFileSystem.Snapshot files, int[] callbackSlots) {
+        /** Copies the slots. */
+        public Image {
+            callbackSlots = callbackSlots.clone();
+        }
+
+        @Override
+        public int[] callbackSlots() {
+            return callbackSlots.clone();
+        }
+    }
+
+    /**
+     * Continues a started backend from an image instead of starting PostgreSQL: the new process gets the
+     * image's memory (copy-on-write), globals and open files, and the host callbacks are put into the same
+     * table slots. After a failure the backend restarts by booting normally on the same data directory.
+     *
+     * @param processes creates a fresh PGlite process for restarts after a failure (as for {@link #start})
+     * @param restored creates a PGlite process continuing from a process image, over files holding the same
+     *     trees the image's process saw
+     * @param image the captured backend
+     * @param thread the thread the processes run on
+     * @param dataDir the data directory as the process sees it
+     * @param database the database the backend connects to
+     * @param settings extra {@code -c name=value} settings (used by restarts)
+     * @return the running backend
+     * @throws BackendException if the restored process does not match the image (its callbacks land in other
+     *     table slots); the caller may then start a backend normally
+     */
+    public static PostgresBackend restore(Supplier<EmscriptenProcess> processes,
+            Function<ProcessImage, EmscriptenProcess> restored, Image image, WasmThread thread, String dataDir,
+            String database, List<String> settings) {
+        PostgresBackend backend = new PostgresBackend(processes, thread, dataDir, database, settings);
+        thread.run(() -> backend.restoreProcess(restored, image));
+        return backend;
+    }
+
+    /** Cancel and statement-timeout support for a (started or restored) process. */
+    private void installSignals(EmscriptenProcess p) {
+        queryCancelPending = (int) p.instance().exports().global("QueryCancelPending").getValue();
+        interruptPending = (int) p.instance().exports().global("InterruptPending").getValue();
+        // A statement_timeout alarm that finds no safe point (pure computation without host calls) still
+        // cancels the statement, as a cancel request would. PostgreSQL leaves stale alarms running and ignores
+        // them when they come, so an undelivered alarm is only taken for a statement timeout when the session
+        // has one.
+        p.signals().onUndelivered(() -> {
+            if (statementTimeoutSet) {
+                statementTimeoutFallback = true;
+                writeCancelFlags();
+            }
+        });
+    }
+
+    private void restoreProcess(Function<ProcessImage, EmscriptenProcess> restored, Image image) {
+        long t0 = System.nanoTime();
+        EmscriptenProcess p = restored.apply(image.process());
+        long t1 = System.nanoTime();
+        try {
+            p.files().restore(image.files());
+            long t2 = System.nanoTime();
+            int[] slots = installCallbacks(p);
+            LOG.debug("restore: instance {} us, files {} us, callbacks {} us", (t1 - t0) / 1000, (t2 - t1) / 1000,
+                    (System.nanoTime() - t2) / 1000);
+            if (!Arrays.equals(slots, image.callbackSlots) || p.table().size() != image.process().tableSize()) {
+                throw new BackendException("the restored process's host callbacks landed in table slots "
+                        + Arrays.toString(slots) + " (table size " + p.table().size() + "), the image's are "
+                        + Arrays.toString(image.callbackSlots) + " (table size " + image.process().tableSize()
+                        + ")");
+            }
+            freshProcessIdentity(p);
+            process = p;
+            callbackSlots = slots;
+            installSignals(p);
+        } catch (RuntimeException e) {
+            p.files().close();
+            throw e;
+        }
+        LOG.debug("backend restored from an image in {} us", (System.nanoTime() - t0) / 1_000);
+    }
+
+    /**
+     * What a restored backend must not share with the others restored from the same image: the seed of
+     * {@code random()} (PostgreSQL seeds it at start-up from strong randomness) and its start time.
+     */
+    private static void freshProcessIdentity(EmscriptenProcess p) {
+        OptionalInt prng = p.exportedAddress("pg_global_prng_state");
+        if (prng.isPresent()) {
+            long s0 = SEEDS.nextLong();
+            long s1 = SEEDS.nextLong();
+            p.memory().writeLong(prng.getAsInt(), s0 == 0 && s1 == 0 ? 1 : s0); // xoroshiro: not all zero
+            p.memory().writeLong(prng.getAsInt() + 8, s1);
+        }
+        OptionalInt startTime = p.exportedAddress("MyStartTime");
+        if (startTime.isPresent()) {
+            p.memory().writeLong(startTime.getAsInt(), System.currentTimeMillis() / 1000);
+        }
+    }
+
+    private static final SecureRandom SEEDS = new SecureRandom();
+
+    /**
+     * Captures the running backend so that new backends can continue from it ({@link #restore}). Call it
+     * between sessions (no client connected); the backend goes on running.
+     *
+     * @return the image
+     * @throws BackendException if the backend is failed or closed
+     * @throws IllegalStateException if its state cannot be captured (side modules loaded, a file open that
+     *     was deleted)
+     */
+    public Image capture() {
+        checkUsable();
+        return thread.call(() -> {
+            if (process == null) {
+                throw new BackendException("the backend failed and was not restarted yet");
+            }
+            return new Image(process.image(), process.files().snapshot(), callbackSlots);
+        });
+    }
+
     private void boot() {
         long t0 = System.nanoTime();
         EmscriptenProcess p = processes.get();
@@ -117,19 +254,8 @@ public final class PostgresBackend implements AutoCloseable {
     }
 
     private void bootProcess() {
-        installCallbacks(process);
-        queryCancelPending = (int) process.instance().exports().global("QueryCancelPending").getValue();
-        interruptPending = (int) process.instance().exports().global("InterruptPending").getValue();
-        // A statement_timeout alarm that finds no safe point (pure computation without host calls) still
-        // cancels the statement, as a cancel request would.
-        process.signals().onUndelivered(() -> {
-            // PostgreSQL leaves stale alarms running and ignores them when they come, so an undelivered
-            // alarm is only taken for a statement timeout when the session has one.
-            if (statementTimeoutSet) {
-                statementTimeoutFallback = true;
-                writeCancelFlags();
-            }
-        });
+        callbackSlots = installCallbacks(process);
+        installSignals(process);
         List<String> args = new ArrayList<>(DEFAULT_START_PARAMS);
         for (String s : settings) {
             args.add("-c");
@@ -153,14 +279,17 @@ public final class PostgresBackend implements AutoCloseable {
      * Puts the protocol read/write callbacks into the process's function table and hands their indices to
      * PGlite, together with the replacements for running external programs.
      */
-    private void installCallbacks(EmscriptenProcess p) {
+    private int[] installCallbacks(EmscriptenProcess p) {
         FunctionType ipi = FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
         int[] slots = new HostFunctionTable(p.instance()).addAll(List.of(
                 new HostFunctionTable.Entry("pglite_read", ipi, (inst, a) -> new long[] {read((int) a[0], (int) a[1])}),
                 new HostFunctionTable.Entry("pglite_write", ipi,
                         (inst, a) -> new long[] {write((int) a[0], (int) a[1])})));
         p.call("pgl_set_rw_cbs", slots[0], slots[1]);
-        ExternalCommands.install(p);
+        int[] external = ExternalCommands.install(p);
+        int[] all = Arrays.copyOf(slots, slots.length + external.length);
+        System.arraycopy(external, 0, all, slots.length, external.length);
+        return all;
     }
 
     /** read_cb: hands the backend as much of the pending frontend bytes as fits. */

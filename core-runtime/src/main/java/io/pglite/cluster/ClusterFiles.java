@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,12 +55,110 @@ final class ClusterFiles implements AutoCloseable {
     private final boolean ownsData;
 
     private ClusterFiles(Distribution distribution, FileTreeLayer data, boolean ownsData) {
+        this(new OverlayLayer(new MemoryLayer(), packageLayer(distribution), false), data, ownsData,
+                new MemoryLayer(01777), new MemoryLayer(01777));
+    }
+
+    private ClusterFiles(FileTreeLayer root, FileTreeLayer data, boolean ownsData, FileTreeLayer tmp,
+            FileTreeLayer shm) {
         this.dataLayer = data;
         this.ownsData = ownsData;
-        mounts.put("/", new OverlayLayer(new MemoryLayer(), packageLayer(distribution), false));
+        mounts.put("/", root);
         mounts.put(PGDATA, data);
-        mounts.put("/tmp", new MemoryLayer(01777));
-        mounts.put("/dev/shm", new MemoryLayer(01777));
+        mounts.put("/tmp", tmp);
+        mounts.put("/dev/shm", shm);
+    }
+
+    /**
+     * The file trees of a cluster frozen at one moment (for a started-backend snapshot): per mount point an
+     * immutable layer that restored clusters overlay, or null where the tree was empty.
+     *
+     * @param root the root tree (the distribution's package when nothing was written there)
+     * @param data the data directory
+     * @param tmp {@code /tmp}, or null
+     * @param shm {@code /dev/shm}, or null
+     */
+    record Frozen(FileTreeLayer root, MemoryLayer data, MemoryLayer tmp, MemoryLayer shm, DataChanges changes) {}
+
+    /**
+     * What a cluster changed in its template's data directory: the overlay's upper layer (frozen copy) and its
+     * whiteouts. Small next to the template; what a snapshot kept on disk stores instead of the whole tree.
+     *
+     * @param upper files and directories written
+     * @param whiteouts paths of the template deleted
+     */
+    record DataChanges(MemoryLayer upper, Set<String> whiteouts) {}
+
+    /**
+     * Rebuilds frozen trees from their parts (a snapshot read from disk): the data directory is the template
+     * with the changes applied, flattened into one layer that shares pages with both.
+     */
+    static Frozen frozen(Distribution distribution, Templates.Template template, DataChanges changes,
+            MemoryLayer tmp, MemoryLayer shm) {
+        MemoryLayer upper = MemoryLayer.copyOf(changes.upper());
+        MemoryLayer data = MemoryLayer.copyOf(new OverlayLayer(upper, template.dataDirectory(), false,
+                changes.whiteouts()));
+        data.freeze();
+        if (tmp != null) {
+            tmp.freeze();
+        }
+        if (shm != null) {
+            shm.freeze();
+        }
+        return new Frozen(packageLayer(distribution), data, tmp, shm, changes);
+    }
+
+    /**
+     * Freezes the current trees of an in-memory cluster: the data directory and the private memory mounts
+     * are copied into new frozen layers that share file pages with the originals (and with the template).
+     * Call it on the cluster's thread, between calls into PostgreSQL.
+     *
+     * @return the frozen trees
+     * @throws IllegalStateException if this is not an in-memory cluster or something was written to the
+     *     distribution's tree (not supported: restored clusters share the package read-only)
+     */
+    Frozen freeze() {
+        FileTreeLayer root = mounts.get("/");
+        if (!(root instanceof OverlayLayer) || !(dataLayer instanceof OverlayLayer)) {
+            throw new IllegalStateException("only in-memory clusters can be frozen");
+        }
+        OverlayLayer rootOverlay = (OverlayLayer) root;
+        if (!((MemoryLayer) rootOverlay.upper()).isEmpty() || rootOverlay.whiteoutCount() != 0) {
+            throw new IllegalStateException("PostgreSQL wrote outside its data directory and temporary "
+                    + "directories; such a state is not captured");
+        }
+        OverlayLayer dataOverlay = (OverlayLayer) dataLayer;
+        MemoryLayer data = MemoryLayer.copyOf(dataOverlay);
+        data.freeze();
+        MemoryLayer upper = MemoryLayer.copyOf(dataOverlay.upper());
+        upper.freeze();
+        return new Frozen(rootOverlay.lower(), data, frozenOrNull(mounts.get("/tmp")),
+                frozenOrNull(mounts.get("/dev/shm")), new DataChanges(upper, dataOverlay.whiteouts()));
+    }
+
+    private static MemoryLayer frozenOrNull(FileTreeLayer layer) {
+        MemoryLayer copy = MemoryLayer.copyOf(layer);
+        if (copy.isEmpty()) {
+            return null;
+        }
+        copy.freeze();
+        return copy;
+    }
+
+    /**
+     * A cluster in memory continuing from frozen trees: a private writable layer over each of them.
+     *
+     * @param frozen trees from {@link #freeze()}
+     * @return the cluster's files
+     */
+    static ClusterFiles restored(Frozen frozen) {
+        return new ClusterFiles(new OverlayLayer(new MemoryLayer(), frozen.root(), false),
+                new OverlayLayer(new MemoryLayer(0700), frozen.data(), false), true,
+                privateLayer(frozen.tmp()), privateLayer(frozen.shm()));
+    }
+
+    private static FileTreeLayer privateLayer(MemoryLayer frozen) {
+        return frozen == null ? new MemoryLayer(01777) : new OverlayLayer(new MemoryLayer(01777), frozen, false);
     }
 
     /** A cluster in memory: a private layer over the template's data directory. */
@@ -113,7 +212,7 @@ final class ClusterFiles implements AutoCloseable {
         return new ClusterFiles(distribution, data, false);
     }
 
-    private static PackageLayer packageLayer(Distribution distribution) {
+    static PackageLayer packageLayer(Distribution distribution) {
         return PACKAGES.computeIfAbsent(distribution.npmVersion(), v -> {
             PackageLayer.Builder b = PackageLayer.builder();
             ByteBuffer data = distribution.data();

@@ -7,6 +7,7 @@ import io.pglite.distribution.Distribution;
 import io.pglite.fs.VirtualFileSystem;
 import io.pglite.wasm.DynamicLinking;
 import io.pglite.wasm.EmscriptenProcess;
+import io.pglite.wasm.ProcessImage;
 import io.pglite.wasm.dylink.DynamicLinker;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,6 +26,15 @@ final class ClusterProcesses {
      */
     static EmscriptenProcess postgres(Distribution distribution, VirtualFileSystem view, ClusterFiles files,
             String username, String database, long memoryLimit) {
+        return postgres(distribution, view, files, username, database, memoryLimit, null);
+    }
+
+    /**
+     * Like {@link #postgres(Distribution, VirtualFileSystem, ClusterFiles, String, String, long)}, continuing
+     * from a captured process image when {@code image} is not null.
+     */
+    static EmscriptenProcess postgres(Distribution distribution, VirtualFileSystem view, ClusterFiles files,
+            String username, String database, long memoryLimit, ProcessImage image) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("USER", "postgres");
         env.put("LOGNAME", "postgres");
@@ -49,6 +59,7 @@ final class ClusterProcesses {
                 .withEnvironment(env)
                 .withMemoryLimit(memoryLimit)
                 .withDynamicLinking(new SideModules())
+                .withImage(image)
                 .build();
     }
 
@@ -89,6 +100,11 @@ final class ClusterProcesses {
         @Override
         public int dlsym(EmscriptenProcess process, int handle, int symbol, int symbolIndex) {
             return linker(process).dlsymJs(handle, symbol, symbolIndex);
+        }
+
+        @Override
+        public int loadedLibraries() {
+            return linker == null ? 0 : linker.libraries().size();
         }
     }
 }

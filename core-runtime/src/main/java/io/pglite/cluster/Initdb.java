@@ -39,7 +39,7 @@ final class Initdb {
 
     private EmscriptenProcess postgres;
     private EmscriptenProcess initdb;
-    private byte[] pristineMemory;
+    private Object pristineMemory;
     private int pristineStackPointer;
     private int initdbReadStream;
     private int initdbWriteStream;

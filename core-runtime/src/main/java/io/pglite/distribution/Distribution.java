@@ -145,6 +145,19 @@ public final class Distribution {
     }
 
     /**
+     * Returns a digest that changes whenever anything in this distribution changes: the SHA-256 of its
+     * manifest, which records the npm package's integrity and the size and SHA-256 of every packaged resource
+     * (the wasm modules, their compiled code, the data files). Caches of things made from the distribution
+     * (templates) use it in their keys.
+     *
+     * @return 64 hex digits
+     * @throws DistributionException if the manifest is missing or malformed
+     */
+    public String digest() {
+        return manifest.get().sha256();
+    }
+
+    /**
      * Returns the PostgreSQL version compiled into this distribution.
      *
      * @return for example {@code 18.6}
@@ -433,6 +446,8 @@ public final class Distribution {
         WasmModule module;
         try {
             module = Parser.parse(bytes);
+            // Instances must start from the declared table size even if other code grows the shared limits.
+            io.pglite.wasm.dylink.PrivateTableFactory.rememberDeclaredLimits(module);
         } catch (RuntimeException e) {
             throw new DistributionException(name, "cannot parse PGlite distribution module " + where(name), e);
         }
@@ -454,7 +469,7 @@ public final class Distribution {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    private static String sha256(byte[] bytes) {
+    static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {

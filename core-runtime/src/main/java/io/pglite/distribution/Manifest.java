@@ -22,10 +22,12 @@ final class Manifest {
 
     private final Map<String, String> facts;
     private final Map<String, Entry> resources;
+    private final String sha256;
 
-    private Manifest(Map<String, String> facts, Map<String, Entry> resources) {
+    private Manifest(Map<String, String> facts, Map<String, Entry> resources, String sha256) {
         this.facts = Collections.unmodifiableMap(facts);
         this.resources = Collections.unmodifiableMap(resources);
+        this.sha256 = sha256;
     }
 
     static Manifest parse(String manifestName, byte[] bytes) {
@@ -65,13 +67,18 @@ final class Manifest {
                     manifestName,
                     "PGlite distribution manifest " + manifestName + " lists no resources");
         }
-        return new Manifest(facts, resources);
+        return new Manifest(facts, resources, Distribution.sha256(bytes));
     }
 
     private static void require(boolean ok) {
         if (!ok) {
             throw new IllegalArgumentException();
         }
+    }
+
+    /** SHA-256 (hex) of the manifest file itself, which lists the SHA-256 of every resource. */
+    String sha256() {
+        return sha256;
     }
 
     Map<String, String> facts() {

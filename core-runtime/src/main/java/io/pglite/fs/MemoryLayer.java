@@ -510,6 +510,13 @@ public final class MemoryLayer implements FileTreeLayer {
         if (frozen) {
             return -Errno.EROFS;
         }
+        if (source instanceof OverlayLayer) {
+            // Import from the layer that holds the file so that memory pages are shared, not copied.
+            FileTreeLayer holder = ((OverlayLayer) source).layerHolding(sourcePath);
+            if (holder != null) {
+                return importFile(path, holder, sourcePath);
+            }
+        }
         FileHandle h;
         try {
             h = source.open(sourcePath, false);
@@ -539,6 +546,180 @@ public final class MemoryLayer implements FileTreeLayer {
     @Override
     public void close() {
         // Nothing to release: contents are ordinary heap objects.
+    }
+
+    /**
+     * Copies a whole tree (directories with their modes and times, files, symbolic links) into a new memory
+     * layer. Files that live in memory layers, directly or through overlays, share their pages with the copy
+     * instead of being copied byte by byte, so copying a cluster's data directory costs little more than its
+     * directory structure.
+     *
+     * @param source the tree to copy (read only)
+     * @return a new, writable layer; freeze it to share it
+     * @throws FsException if the source cannot be read
+     */
+    public static MemoryLayer copyOf(FileTreeLayer source) {
+        FileStat st = new FileStat();
+        int r = source.lstat("", st);
+        if (r < 0) {
+            throw new FsException(-r, "/");
+        }
+        MemoryLayer copy = new MemoryLayer(st.permissions());
+        copy.copyTree(source, "");
+        copy.root.atimeNs = st.atimeNs;
+        copy.root.mtimeNs = st.mtimeNs;
+        return copy;
+    }
+
+    private void copyTree(FileTreeLayer source, String dir) {
+        List<DirEntry> entries = new java.util.ArrayList<>();
+        int r = source.list(dir, entries);
+        if (r < 0) {
+            throw new FsException(-r, dir);
+        }
+        FileStat st = new FileStat();
+        for (DirEntry e : entries) {
+            String path = dir.isEmpty() ? e.name() : dir + "/" + e.name();
+            r = source.lstat(path, st);
+            if (r < 0) {
+                throw new FsException(-r, path);
+            }
+            if (st.isDirectory()) {
+                r = mkdir(path, st.permissions());
+                if (r == 0) {
+                    copyTree(source, path);
+                    r = setTimes(path, st.atimeNs, st.mtimeNs);
+                }
+            } else if (st.isSymlink()) {
+                String target = source.readlink(path);
+                r = target == null ? -Errno.EIO : symlink(target, path);
+            } else if (st.isRegularFile()) {
+                r = importFile(path, source, path);
+            } else {
+                r = 0; // nothing else lives in layers
+            }
+            if (r < 0) {
+                throw new FsException(-r, path);
+            }
+        }
+    }
+
+    /**
+     * Writes the whole tree: directories with modes and times, symbolic links, and file contents without
+     * their all-zero 64 KiB pages (for snapshots kept on disk).
+     *
+     * @param out the destination
+     * @throws java.io.IOException if writing fails
+     */
+    public void writeTo(java.io.DataOutput out) throws java.io.IOException {
+        out.writeInt(root.perm);
+        out.writeLong(root.mtimeNs);
+        writeChildren(root, out);
+    }
+
+    private static void writeChildren(Dir dir, java.io.DataOutput out) throws java.io.IOException {
+        java.util.List<String> names = new java.util.ArrayList<>(dir.children.keySet());
+        java.util.Collections.sort(names);
+        byte[] buf = new byte[PagedContent.PAGE_SIZE];
+        for (String name : names) {
+            Node n = dir.children.get(name);
+            if (n instanceof Dir) {
+                out.writeByte('D');
+            } else if (n instanceof File) {
+                out.writeByte('F');
+            } else {
+                out.writeByte('L');
+            }
+            out.writeUTF(name);
+            out.writeInt(n.perm);
+            out.writeLong(n.mtimeNs);
+            if (n instanceof Dir) {
+                writeChildren((Dir) n, out);
+            } else if (n instanceof File) {
+                PagedContent c = ((File) n).content;
+                long size = c.size();
+                out.writeLong(size);
+                for (long pos = 0; pos < size; pos += buf.length) {
+                    int len = c.read(pos, buf, 0, buf.length);
+                    if (java.util.Arrays.mismatch(buf, 0, len, new byte[len], 0, len) >= 0) {
+                        out.writeInt((int) (pos >>> PagedContent.PAGE_SHIFT));
+                        out.writeInt(len);
+                        out.write(buf, 0, len);
+                    }
+                }
+                out.writeInt(-1);
+            } else {
+                out.writeUTF(((Symlink) n).target);
+            }
+        }
+        out.writeByte(0);
+    }
+
+    /**
+     * Reads a tree written by {@link #writeTo} into a new, writable layer.
+     *
+     * @param in the source
+     * @return the layer
+     * @throws java.io.IOException if reading fails or the data is malformed
+     */
+    public static MemoryLayer readFrom(java.io.DataInput in) throws java.io.IOException {
+        MemoryLayer layer = new MemoryLayer(in.readInt());
+        layer.root.mtimeNs = in.readLong();
+        layer.readChildren(layer.root, in, 0);
+        return layer;
+    }
+
+    private void readChildren(Dir dir, java.io.DataInput in, int depth) throws java.io.IOException {
+        if (depth > 256) {
+            throw new java.io.IOException("malformed tree: too deep");
+        }
+        for (int type = in.readByte(); type != 0; type = in.readByte()) {
+            String name = in.readUTF();
+            if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+                throw new java.io.IOException("malformed tree: entry name '" + name + "'");
+            }
+            int perm = in.readInt() & FileStat.PERMISSION_MASK;
+            long mtime = in.readLong();
+            Node n;
+            switch (type) {
+                case 'D' -> {
+                    Dir d = new Dir(inos.allocate(), perm, dir);
+                    readChildren(d, in, depth + 1);
+                    n = d;
+                }
+                case 'F' -> {
+                    long size = in.readLong();
+                    PagedContent c = new PagedContent();
+                    for (int page = in.readInt(); page != -1; page = in.readInt()) {
+                        int len = in.readInt();
+                        if (page < 0 || len <= 0 || len > PagedContent.PAGE_SIZE
+                                || ((long) page << PagedContent.PAGE_SHIFT) + len > size) {
+                            throw new java.io.IOException("malformed tree: file " + name + " page " + page);
+                        }
+                        byte[] b = new byte[len];
+                        in.readFully(b);
+                        c.write((long) page << PagedContent.PAGE_SHIFT, b, 0, len);
+                    }
+                    c.truncate(size);
+                    n = new File(inos.allocate(), perm, c);
+                }
+                case 'L' -> {
+                    n = new Symlink(inos.allocate(), in.readUTF());
+                    symlinkCount++;
+                }
+                default -> throw new java.io.IOException("malformed tree: entry type " + type);
+            }
+            n.mtimeNs = mtime;
+            n.atimeNs = mtime;
+            if (addNode(dir, name, n) < 0) {
+                throw new java.io.IOException("malformed tree: duplicate entry " + name);
+            }
+        }
+    }
+
+    /** @return whether the layer holds nothing but its root directory */
+    public boolean isEmpty() {
+        return root.children.isEmpty();
     }
 
     /**

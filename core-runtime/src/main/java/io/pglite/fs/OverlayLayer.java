@@ -69,6 +69,25 @@ public final class OverlayLayer implements FileTreeLayer {
         this.closeLower = closeLower;
     }
 
+    /**
+     * Creates an overlay that starts with recorded whiteouts (one rebuilt from a saved upper layer and the
+     * whiteouts of the overlay it was saved from).
+     *
+     * @param upper      writable layer receiving all modifications; closed with the overlay
+     * @param lower      layer shown through where the upper has nothing; never written
+     * @param closeLower whether {@link #close()} also closes the lower
+     * @param whiteouts  paths whose lower entry is hidden
+     */
+    public OverlayLayer(FileTreeLayer upper, FileTreeLayer lower, boolean closeLower, java.util.Set<String> whiteouts) {
+        this(upper, lower, closeLower);
+        this.whiteouts.addAll(whiteouts);
+    }
+
+    /** @return a copy of the paths whose lower entry is hidden */
+    public java.util.Set<String> whiteouts() {
+        return new java.util.TreeSet<>(whiteouts);
+    }
+
     /** @return the writable upper layer */
     public FileTreeLayer upper() {
         return upper;
@@ -77,6 +96,26 @@ public final class OverlayLayer implements FileTreeLayer {
     /** @return the read-only lower layer */
     public FileTreeLayer lower() {
         return lower;
+    }
+
+    /**
+     * The layer that holds what this overlay shows at {@code path}: the upper if it has the path, else the lower
+     * if the path is visible there. Lets {@link MemoryLayer#importFile} share pages with the file itself rather
+     * than copy bytes through a handle.
+     *
+     * @param path normalized layer path
+     * @return the upper, the lower, or null if the path does not exist in this overlay
+     */
+    FileTreeLayer layerHolding(String path) {
+        FileStat st = new FileStat();
+        int r = upper.lstat(path, st);
+        if (r == 0) {
+            return upper;
+        }
+        if (r == -Errno.ENOENT && lowerStat(path, st) == 0) {
+            return lower;
+        }
+        return null;
     }
 
     /** @return number of recorded whiteouts (diagnostics and tests) */

@@ -22,6 +22,24 @@ final class Pipe {
         this.ino = ino;
     }
 
+    /** Creates a pipe holding {@code content} (a restored snapshot's pipe). */
+    Pipe(long ino, byte[] content, int readers, int writers) {
+        this.ino = ino;
+        System.arraycopy(content, 0, buf, 0, content.length);
+        this.count = content.length;
+        this.readers = readers;
+        this.writers = writers;
+    }
+
+    /** The unread bytes, without consuming them. */
+    byte[] content() {
+        byte[] out = new byte[count];
+        int first = Math.min(count, CAPACITY - head);
+        System.arraycopy(buf, head, out, 0, first);
+        System.arraycopy(buf, 0, out, first, count - first);
+        return out;
+    }
+
     int available() {
         return count;
     }

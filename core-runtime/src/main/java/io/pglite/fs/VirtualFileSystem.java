@@ -171,6 +171,8 @@ public final class VirtualFileSystem implements Closeable {
     /** errno of the last failed {@link #resolve}; valid only right after it returned null. */
     private int resolveErr;
     private final FileStat scratch = new FileStat();
+    /** The devices installed on descriptors 0-2 by {@link #setStdio}, for {@link #restore}. */
+    private final CharDevice[] stdio = new CharDevice[3];
 
     private VirtualFileSystem(Builder b) {
         table = new OpenFile[b.maxOpenFiles];
@@ -393,11 +395,15 @@ public final class VirtualFileSystem implements Closeable {
         if (fd < 0 || fd >= table.length) {
             throw new IllegalArgumentException("bad descriptor " + fd);
         }
-        String[] names = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
         DeviceFile of = new DeviceFile(device, fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY,
-                fd < 3 ? names[fd] : "/dev/fd/" + fd, specialInos.allocate(), nextRdev++, 0);
+                fd < 3 ? STDIO_NAMES[fd] : "/dev/fd/" + fd, specialInos.allocate(), nextRdev++, 0);
+        if (fd < 3) {
+            stdio[fd] = device;
+        }
         installAt(fd, of, 0);
     }
+
+    private static final String[] STDIO_NAMES = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
 
     /**
      * The mount table, e.g. to build another VFS (another process's view) over the same layers.
@@ -2174,6 +2180,361 @@ public final class VirtualFileSystem implements Closeable {
         m.layer.statfs(out);
         out.fsid = m.dev;
         return 0;
+    }
+
+
+    // =========================================================================================================
+    // Snapshot and restore (a process continued from a captured state)
+    // =========================================================================================================
+
+    /**
+     * The per-process state of a VFS: working directory, umask and the descriptor table (what each descriptor
+     * refers to by path, the open file descriptions they share, positions, flags, pipe contents). Files
+     * themselves are not included: {@link #restore} reopens them by path in layers that must hold the same
+     * tree (e.g. copies of the captured layers). Immutable.
+     */
+    public static final class Snapshot {
+        enum Kind { REGULAR, DIRECTORY, STDIO, DEVICE, PIPE }
+
+        record Description(Kind kind, String path, int flags, long position, boolean writable, int stdioFd,
+                int pipe, boolean readEnd) {}
+
+        record PipeState(byte[] content) {}
+
+        private final String cwd;
+        private final int umask;
+        private final List<Description> descriptions;
+        private final List<PipeState> pipes;
+        /** Per descriptor: index into {@link #descriptions}, or -1 when closed. */
+        private final int[] fdDescription;
+        private final int[] fdFlags;
+
+        private Snapshot(String cwd, int umask, List<Description> descriptions, List<PipeState> pipes,
+                int[] fdDescription, int[] fdFlags) {
+            this.cwd = cwd;
+            this.umask = umask;
+            this.descriptions = List.copyOf(descriptions);
+            this.pipes = List.copyOf(pipes);
+            this.fdDescription = fdDescription;
+            this.fdFlags = fdFlags;
+        }
+
+        /** @return the number of open descriptors captured */
+        public int openDescriptors() {
+            int n = 0;
+            for (int d : fdDescription) {
+                if (d >= 0) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        /**
+         * @param fd a descriptor
+         * @return the path it was open on when captured (a label for pipes), or null if it was closed
+         */
+        public String pathOf(int fd) {
+            if (fd < 0 || fd >= fdDescription.length || fdDescription[fd] < 0) {
+                return null;
+            }
+            Description d = descriptions.get(fdDescription[fd]);
+            return d.kind() == Kind.PIPE ? "pipe" : d.path();
+        }
+
+        @Override
+        public String toString() {
+            return "VirtualFileSystem.Snapshot[cwd=" + cwd + ", " + openDescriptors() + " descriptors]";
+        }
+
+        /**
+         * Writes the snapshot (for a snapshot kept on disk).
+         *
+         * @param out the destination
+         * @throws java.io.IOException if writing fails
+         */
+        public void writeTo(java.io.DataOutput out) throws java.io.IOException {
+            out.writeUTF(cwd);
+            out.writeInt(umask);
+            out.writeInt(pipes.size());
+            for (PipeState p : pipes) {
+                out.writeInt(p.content().length);
+                out.write(p.content());
+            }
+            out.writeInt(descriptions.size());
+            for (Description d : descriptions) {
+                out.writeByte(d.kind().ordinal());
+                out.writeUTF(d.path());
+                out.writeInt(d.flags());
+                out.writeLong(d.position());
+                out.writeBoolean(d.writable());
+                out.writeInt(d.stdioFd());
+                out.writeInt(d.pipe());
+                out.writeBoolean(d.readEnd());
+            }
+            out.writeInt(fdDescription.length);
+            for (int fd = 0; fd < fdDescription.length; fd++) {
+                if (fdDescription[fd] >= 0) {
+                    out.writeInt(fd);
+                    out.writeInt(fdDescription[fd]);
+                    out.writeInt(fdFlags[fd]);
+                }
+            }
+            out.writeInt(-1);
+        }
+
+        /**
+         * Reads a snapshot written by {@link #writeTo}.
+         *
+         * @param in the source
+         * @return the snapshot
+         * @throws java.io.IOException if reading fails or the data is malformed
+         */
+        public static Snapshot readFrom(java.io.DataInput in) throws java.io.IOException {
+            String cwd = in.readUTF();
+            int umask = in.readInt();
+            int nPipes = checkCount(in.readInt());
+            List<PipeState> pipes = new ArrayList<>();
+            for (int i = 0; i < nPipes; i++) {
+                byte[] content = new byte[checkCount(in.readInt())];
+                in.readFully(content);
+                pipes.add(new PipeState(content));
+            }
+            int nDesc = checkCount(in.readInt());
+            List<Description> descriptions = new ArrayList<>();
+            Kind[] kinds = Kind.values();
+            for (int i = 0; i < nDesc; i++) {
+                int kind = in.readByte();
+                if (kind < 0 || kind >= kinds.length) {
+                    throw new java.io.IOException("malformed descriptor kind " + kind);
+                }
+                Description d = new Description(kinds[kind], in.readUTF(), in.readInt(), in.readLong(),
+                        in.readBoolean(), in.readInt(), in.readInt(), in.readBoolean());
+                if (d.kind() == Kind.PIPE && (d.pipe() < 0 || d.pipe() >= nPipes)
+                        || d.kind() == Kind.STDIO && (d.stdioFd() < 0 || d.stdioFd() > 2)) {
+                    throw new java.io.IOException("malformed descriptor " + d);
+                }
+                descriptions.add(d);
+            }
+            int tableSize = checkCount(in.readInt());
+            int[] fdDescription = new int[tableSize];
+            int[] fdFlags = new int[tableSize];
+            Arrays.fill(fdDescription, -1);
+            for (int fd = in.readInt(); fd != -1; fd = in.readInt()) {
+                int d = in.readInt();
+                if (fd < 0 || fd >= tableSize || d < 0 || d >= nDesc) {
+                    throw new java.io.IOException("malformed descriptor table entry " + fd + " -> " + d);
+                }
+                fdDescription[fd] = d;
+                fdFlags[fd] = in.readInt();
+            }
+            return new Snapshot(cwd, umask, descriptions, pipes, fdDescription, fdFlags);
+        }
+
+        private static int checkCount(int n) throws java.io.IOException {
+            if (n < 0 || n > (1 << 24)) {
+                throw new java.io.IOException("malformed count " + n);
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Captures the working directory, umask and descriptor table so that another VFS (over layers holding the
+     * same files) can continue where this one is.
+     *
+     * @return the snapshot
+     * @throws IllegalStateException if a descriptor refers to something that cannot be reopened by path: a
+     *     file that was deleted or replaced while open, or a device that is neither standard I/O nor
+     *     registered at its path
+     */
+    public Snapshot snapshot() {
+        IdentityHashMap<OpenFile, Integer> index = new IdentityHashMap<>();
+        IdentityHashMap<Pipe, Integer> pipeIndex = new IdentityHashMap<>();
+        List<Snapshot.Description> descriptions = new ArrayList<>();
+        List<Snapshot.PipeState> pipes = new ArrayList<>();
+        int[] fdDescription = new int[table.length];
+        Arrays.fill(fdDescription, -1);
+        int[] flags = new int[table.length];
+        for (int fd = 0; fd < table.length; fd++) {
+            OpenFile of = table[fd];
+            if (of == null) {
+                continue;
+            }
+            Integer i = index.get(of);
+            if (i == null) {
+                i = descriptions.size();
+                descriptions.add(describe(of, pipeIndex, pipes));
+                index.put(of, i);
+            }
+            fdDescription[fd] = i;
+            flags[fd] = fdFlags[fd];
+        }
+        return new Snapshot(cwd, umask, descriptions, pipes, fdDescription, flags);
+    }
+
+    private Snapshot.Description describe(OpenFile of, IdentityHashMap<Pipe, Integer> pipeIndex,
+            List<Snapshot.PipeState> pipes) {
+        if (of instanceof RegularFile) {
+            RegularFile rf = (RegularFile) of;
+            FileStat open = new FileStat();
+            FileStat named = new FileStat();
+            Resolved r = resolve(OpenFlags.AT_FDCWD, rf.path, false);
+            if (rf.handle.stat(open) < 0 || r == null || r.mount != rf.mount
+                    || r.mount.layer.lstat(r.layerPath, named) < 0 || named.ino != open.ino) {
+                throw new IllegalStateException("cannot capture descriptor on " + rf.path
+                        + ": the file was deleted or replaced while open");
+            }
+            return new Snapshot.Description(Snapshot.Kind.REGULAR, rf.path, rf.flags, rf.position,
+                    rf.handle.isWritable(), -1, -1, false);
+        }
+        if (of instanceof DirectoryFile) {
+            return new Snapshot.Description(Snapshot.Kind.DIRECTORY, of.path, of.flags, of.position, false, -1,
+                    -1, false);
+        }
+        if (of instanceof DeviceFile) {
+            DeviceFile df = (DeviceFile) of;
+            for (int k = 0; k < 3; k++) {
+                if (df.device == stdio[k] && STDIO_NAMES[k].equals(df.path)) {
+                    return new Snapshot.Description(Snapshot.Kind.STDIO, df.path, df.flags, df.position, false,
+                            k, -1, false);
+                }
+            }
+            Device d = devices.get(df.path);
+            if (d != null && d.device == df.device) {
+                return new Snapshot.Description(Snapshot.Kind.DEVICE, df.path, df.flags, df.position, false, -1,
+                        -1, false);
+            }
+            throw new IllegalStateException("cannot capture descriptor on device " + df.path
+                    + ": it is no longer registered there");
+        }
+        PipeEnd pe = (PipeEnd) of;
+        Integer p = pipeIndex.get(pe.pipe);
+        if (p == null) {
+            p = pipes.size();
+            pipes.add(new Snapshot.PipeState(pe.pipe.content()));
+            pipeIndex.put(pe.pipe, p);
+        }
+        return new Snapshot.Description(Snapshot.Kind.PIPE, pe.path, pe.flags, 0, false, -1, p, pe.readEnd);
+    }
+
+    /**
+     * Continues from a snapshot: closes every descriptor, then recreates the captured ones (same numbers,
+     * shared open file descriptions, positions and flags) by reopening their paths in this VFS's layers,
+     * and restores the working directory and umask. Standard I/O descriptors get this VFS's own devices.
+     *
+     * @param s a snapshot of a VFS whose layers held the same files as this one's
+     * @throws IllegalStateException if a captured path cannot be opened here; descriptors are then closed
+     */
+    public void restore(Snapshot s) {
+        if (s.fdDescription.length > table.length) {
+            throw new IllegalStateException("the snapshot has a descriptor table of " + s.fdDescription.length
+                    + " entries, this VFS " + table.length);
+        }
+        for (int fd = 0; fd < table.length; fd++) {
+            if (table[fd] != null) {
+                close(fd);
+            }
+        }
+        if (chdir(s.cwd) < 0) {
+            throw new IllegalStateException("cannot restore the working directory " + s.cwd);
+        }
+        umask = s.umask;
+        int[] refs = new int[s.descriptions.size()];
+        for (int d : s.fdDescription) {
+            if (d >= 0) {
+                refs[d]++;
+            }
+        }
+        int[] readers = new int[s.pipes.size()];
+        int[] writers = new int[s.pipes.size()];
+        for (Snapshot.Description d : s.descriptions) {
+            if (d.kind() == Snapshot.Kind.PIPE) {
+                if (d.readEnd()) {
+                    readers[d.pipe()]++;
+                } else {
+                    writers[d.pipe()]++;
+                }
+            }
+        }
+        Pipe[] pipes = new Pipe[s.pipes.size()];
+        for (int i = 0; i < pipes.length; i++) {
+            pipes[i] = new Pipe(specialInos.allocate(), s.pipes.get(i).content(), readers[i], writers[i]);
+        }
+        OpenFile[] opened = new OpenFile[s.descriptions.size()];
+        try {
+            for (int i = 0; i < opened.length; i++) {
+                if (refs[i] > 0) {
+                    opened[i] = reopen(s.descriptions.get(i), pipes);
+                    opened[i].refs = refs[i];
+                }
+            }
+        } catch (RuntimeException e) {
+            for (OpenFile of : opened) {
+                if (of != null) {
+                    of.refs = 0;
+                    of.release();
+                }
+            }
+            throw e;
+        }
+        for (int fd = 0; fd < s.fdDescription.length; fd++) {
+            int d = s.fdDescription[fd];
+            if (d >= 0) {
+                installAt(fd, opened[d], s.fdFlags[fd]);
+            }
+        }
+    }
+
+    private OpenFile reopen(Snapshot.Description d, Pipe[] pipes) {
+        switch (d.kind()) {
+            case REGULAR: {
+                Resolved r = resolve(OpenFlags.AT_FDCWD, d.path(), false);
+                if (r == null) {
+                    throw new IllegalStateException("cannot reopen " + d.path() + ": " + Errno.name(resolveErr));
+                }
+                FileHandle h;
+                try {
+                    h = r.mount.layer.open(r.layerPath, d.writable());
+                } catch (FsException e) {
+                    throw new IllegalStateException("cannot reopen " + d.path() + ": " + e.getMessage(), e);
+                }
+                RegularFile rf = new RegularFile(h, d.flags(), r.abs, r.mount);
+                rf.position = d.position();
+                return rf;
+            }
+            case DIRECTORY: {
+                Resolved r = resolve(OpenFlags.AT_FDCWD, d.path(), true);
+                if (r == null || r.mount.layer.lstat(r.layerPath, scratch.clear()) < 0 || !scratch.isDirectory()) {
+                    throw new IllegalStateException("cannot reopen directory " + d.path());
+                }
+                DirectoryFile df = new DirectoryFile(d.flags(), r.abs, r.mount, r.layerPath);
+                df.position = d.position();
+                return df;
+            }
+            case STDIO: {
+                DeviceFile df = new DeviceFile(stdio[d.stdioFd()], d.flags(), d.path(), specialInos.allocate(),
+                        nextRdev++, 0);
+                df.position = d.position();
+                return df;
+            }
+            case DEVICE: {
+                Device dev = devices.get(d.path());
+                if (dev == null || dev.device.open(d.flags()) < 0) {
+                    throw new IllegalStateException("cannot reopen device " + d.path());
+                }
+                Mount m = mountFor(d.path());
+                DeviceFile df = new DeviceFile(dev.device, d.flags(), d.path(), dev.ino, dev.rdev, m.dev);
+                df.position = d.position();
+                return df;
+            }
+            case PIPE: {
+                PipeEnd pe = new PipeEnd(pipes[d.pipe()], d.readEnd(), d.flags() & ~OpenFlags.O_ACCMODE);
+                return pe;
+            }
+            default:
+                throw new IllegalStateException("unknown descriptor kind " + d.kind());
+        }
     }
 
     // =========================================================================================================

@@ -25,4 +25,14 @@ public interface DynamicLinking {
      * @return the symbol's table index (functions) or address (data), 0 after reporting an error
      */
     int dlsym(EmscriptenProcess process, int handle, int symbol, int symbolIndex);
+
+    /**
+     * The number of side modules loaded so far. A process that loaded any cannot be imaged: their instances,
+     * table slots and memory placement are not part of a {@link ProcessImage}.
+     *
+     * @return how many libraries are loaded
+     */
+    default int loadedLibraries() {
+        return 0;
+    }
 }

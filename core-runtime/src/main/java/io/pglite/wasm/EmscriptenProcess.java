@@ -15,6 +15,8 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryImport;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.MutabilityType;
 import io.pglite.fs.VirtualFileSystem;
 import io.pglite.wasm.dylink.PrivateTableFactory;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 /**
@@ -80,7 +83,10 @@ public final class EmscriptenProcess {
         for (int i = 0; i < module.importSection().importCount(); i++) {
             Import imp = module.importSection().getImport(i);
             if (imp.importType() == ExternalType.MEMORY) {
-                importedMemory = WasmMemories.create(((MemoryImport) imp).limits(), b.memoryLimitBytes);
+                MemoryLimits declared = ((MemoryImport) imp).limits();
+                importedMemory = b.image == null
+                        ? WasmMemories.create(declared, b.memoryLimitBytes)
+                        : PagedMemory.restored(WasmMemories.limits(declared, b.memoryLimitBytes), b.image.memory());
                 imports.addMemory(new ImportMemory(imp.module(), imp.name(), importedMemory));
                 continue;
             }
@@ -108,9 +114,14 @@ public final class EmscriptenProcess {
 
         // Each instance gets its own table: Chicory 1.7.5 would otherwise carry one instance's table growth
         // (host callbacks, side modules) over into the next instance of the same module.
+        long limit = b.memoryLimitBytes;
+        PrivateTableFactory.rememberDeclaredLimits(module);
         Instance.Builder ib = Instance.builder(module)
                 .withImportValues(imports.build())
-                .withTableFactory(PrivateTableFactory.INSTANCE);
+                .withTableFactory(PrivateTableFactory.INSTANCE)
+                // Modules that define their memory (initdb.wasm) get the same implementation, which keeps the
+                // memory call sites of compiled code monomorphic.
+                .withMemoryFactory(limits -> WasmMemories.create(limits, limit));
         if (b.machineFactory != null) {
             ib.withMachineFactory(b.machineFactory);
         }
@@ -126,8 +137,69 @@ public final class EmscriptenProcess {
         this.malloc = optionalExport(instance, "malloc");
         this.free = optionalExport(instance, "free");
         this.table = ex.table("__indirect_function_table");
-        // The glue runs the static constructors before anything else (initRuntime).
-        ex.function("__wasm_call_ctors").apply();
+        if (b.image == null) {
+            // The glue runs the static constructors before anything else (initRuntime).
+            ex.function("__wasm_call_ctors").apply();
+        } else {
+            restore(b.image);
+        }
+    }
+
+    /**
+     * Continues from an image instead of starting fresh: the instantiation above ran the module's start
+     * function (it zeroes the bss) on the image's pages, so the memory is reset to the image; then the
+     * globals and the host's own state are put back. The constructors are not run: the image's memory
+     * already holds their results.
+     */
+    private void restore(ProcessImage image) {
+        ((PagedMemory) memory).resetTo(image.memory());
+        long[] low = image.globalsLow();
+        long[] high = image.globalsHigh();
+        if (low.length != instance.globalCount()) {
+            throw new IllegalStateException("the image has " + low.length + " globals, the instance "
+                    + instance.globalCount());
+        }
+        for (int i = 0; i < low.length; i++) {
+            GlobalInstance g = instance.global(i);
+            if (g.getMutabilityType() == MutabilityType.Var) {
+                g.setValueLow(low[i]);
+                g.setValueHigh(high[i]);
+            } else if (g.getValueLow() != low[i] || g.getValueHigh() != high[i]) {
+                throw new IllegalStateException("immutable global " + i + " differs from the image's");
+            }
+        }
+        env.resumeMonotonicClock(image.monotonicNanos());
+        env.restoreUmask(image.umask());
+        persistentStrings.putAll(image.persistentStrings());
+    }
+
+    /**
+     * Captures the process's wasm-level state so that new processes can continue from it (see
+     * {@link ProcessImage}). The process stays usable; its memory copies a page before its next write to it.
+     * Call it between calls into the program, on the process's thread.
+     *
+     * @return the image
+     * @throws IllegalStateException if the memory cannot be imaged (not a {@link PagedMemory})
+     */
+    public ProcessImage image() {
+        if (!(memory instanceof PagedMemory)) {
+            throw new IllegalStateException("only a paged memory can be imaged (-Dpglite.wasm.memory=array is"
+                    + " set)");
+        }
+        if (env.loadedLibraries() > 0) {
+            throw new IllegalStateException("the process has loaded " + env.loadedLibraries() + " side module(s)"
+                    + "; their state is not part of an image");
+        }
+        int n = instance.globalCount();
+        long[] low = new long[n];
+        long[] high = new long[n];
+        for (int i = 0; i < n; i++) {
+            GlobalInstance g = instance.global(i);
+            low[i] = g.getValueLow();
+            high[i] = g.getValueHigh();
+        }
+        return new ProcessImage(((PagedMemory) memory).image(), low, high, table.size(), env.monotonicNanos(),
+                env.umask(), persistentStrings);
     }
 
     /**
@@ -401,25 +473,52 @@ public final class EmscriptenProcess {
     }
 
     /**
-     * Copies the whole linear memory (used to re-run {@code main} from a pristine state, as initdb does).
+     * Captures the linear memory (used to re-run {@code main} from a pristine state, as initdb does). With a
+     * {@link PagedMemory} nothing is copied: pages are shared until written.
      *
-     * @return the memory's bytes
+     * @return an opaque handle for {@link #restoreMemory(Object)}
      */
-    public byte[] snapshotMemory() {
+    public Object snapshotMemory() {
+        if (memory instanceof PagedMemory) {
+            return ((PagedMemory) memory).image();
+        }
         return memory.readBytes(0, memory.pages() * PAGE);
     }
 
     /**
-     * Restores memory captured by {@link #snapshotMemory()}; memory grown since is zeroed.
+     * Restores memory captured by {@link #snapshotMemory()}; memory grown since is zeroed (a paged memory
+     * shrinks back to the captured size).
      *
-     * @param snapshot the bytes to restore
+     * @param snapshot a value returned by {@link #snapshotMemory()} of this process
      */
-    public void restoreMemory(byte[] snapshot) {
-        memory.write(0, snapshot);
-        int size = memory.pages() * PAGE;
-        if (size > snapshot.length) {
-            memory.fill((byte) 0, snapshot.length, size);
+    public void restoreMemory(Object snapshot) {
+        if (snapshot instanceof MemoryImage) {
+            ((PagedMemory) memory).resetTo((MemoryImage) snapshot);
+            return;
         }
+        byte[] bytes = (byte[]) snapshot;
+        memory.write(0, bytes);
+        int size = memory.pages() * PAGE;
+        if (size > bytes.length) {
+            memory.fill((byte) 0, bytes.length, size);
+        }
+    }
+
+    /**
+     * The address of an exported data symbol (a main module exports each as an immutable i32 global).
+     *
+     * @param symbol the symbol's name
+     * @return its address, or empty if the module does not export it as a global
+     */
+    public OptionalInt exportedAddress(String symbol) {
+        var exports = instance.module().exportSection();
+        for (int i = 0; i < exports.exportCount(); i++) {
+            var e = exports.getExport(i);
+            if (e.name().equals(symbol) && e.exportType() == ExternalType.GLOBAL) {
+                return OptionalInt.of((int) instance.global(e.index()).getValue());
+            }
+        }
+        return OptionalInt.empty();
     }
 
     /** The exported {@code __stack_pointer} global. */
@@ -436,6 +535,7 @@ public final class EmscriptenProcess {
         private final Map<String, String> environment = new LinkedHashMap<>();
         private long memoryLimitBytes = 1L << 30;
         private DynamicLinking dynamicLinking;
+        private ProcessImage image;
 
         private Builder(WasmModule module) {
             this.module = Objects.requireNonNull(module, "module");
@@ -477,7 +577,20 @@ public final class EmscriptenProcess {
             return this;
         }
 
-        /** Instantiates the module and runs its static constructors. */
+        /**
+         * Continues from a captured state instead of starting the program: the memory starts as the image's
+         * (copy-on-write), globals and host state are restored, and the static constructors do not run. The
+         * filesystem view and host callbacks in the table are the caller's to restore.
+         *
+         * @param image state captured by {@link EmscriptenProcess#image()} from a process of the same module
+         * @return this builder
+         */
+        public Builder withImage(ProcessImage image) {
+            this.image = image;
+            return this;
+        }
+
+        /** Instantiates the module and runs its static constructors (or restores its image). */
         public EmscriptenProcess build() {
             Objects.requireNonNull(files, "files");
             return new EmscriptenProcess(this);

@@ -48,7 +48,8 @@ final class EnvImports {
     private final long memoryLimitBytes;
     private final DynamicLinking dynamicLinking;
     private final FileStat stat = new FileStat();
-    final long startNanos = System.nanoTime();
+    /** Origin of the monotonic clocks; moved when a process is restored so that they never go back. */
+    private long clockOrigin = System.nanoTime();
     private byte[] ioBuffer = new byte[64 * 1024];
     private int umask = 022;
 
@@ -62,6 +63,28 @@ final class EnvImports {
 
     Map<String, String> environment() {
         return environment;
+    }
+
+    /** Nanoseconds on the process's monotonic clock ({@code CLOCK_MONOTONIC}, {@code emscripten_get_now}). */
+    long monotonicNanos() {
+        return System.nanoTime() - clockOrigin;
+    }
+
+    /** Continues the monotonic clock from {@code nanos} (a restored process resumes its snapshot's clock). */
+    void resumeMonotonicClock(long nanos) {
+        clockOrigin = System.nanoTime() - nanos;
+    }
+
+    int loadedLibraries() {
+        return dynamicLinking == null ? 0 : dynamicLinking.loadedLibraries();
+    }
+
+    int umask() {
+        return umask;
+    }
+
+    void restoreUmask(int mask) {
+        umask = mask;
     }
 
     private VirtualFileSystem fs() {
@@ -209,7 +232,7 @@ final class EnvImports {
     @WasmExport("emscripten_get_now")
     public double getNow() {
         process.signals().safePoint();
-        return (System.nanoTime() - startNanos) / 1_000_000.0;
+        return monotonicNanos() / 1_000_000.0;
     }
 
     @WasmExport("_tzset_js")

@@ -204,7 +204,7 @@ public final class Signals {
                     recomputeAnyDue();
                 }
                 if (fire) {
-                    double now = (System.nanoTime() - process.env().startNanos) / 1_000_000.0;
+                    double now = process.env().monotonicNanos() / 1_000_000.0;
                     process.call("_emscripten_timeout", which, Double.doubleToRawLongBits(now));
                 }
             }

@@ -25,7 +25,6 @@ final class WasiImports {
     private final EmscriptenProcess process;
     private final EnvImports env;
     private final SecureRandom random = new SecureRandom();
-    private final long startNanos = System.nanoTime();
     private List<byte[]> environmentStrings;
 
     WasiImports(EmscriptenProcess process, EnvImports env) {
@@ -86,7 +85,7 @@ final class WasiImports {
             Instant now = Instant.now();
             ns = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         } else if (clockId >= 1 && clockId <= 3) {
-            ns = System.nanoTime() - startNanos;
+            ns = env.monotonicNanos();
         } else {
             return Errno.EINVAL;
         }

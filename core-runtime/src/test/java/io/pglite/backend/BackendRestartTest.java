@@ -12,14 +12,20 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** A backend that dies (FATAL) is restarted on the same data, which survives through WAL recovery. */
+/**
+ * A backend that dies (FATAL) is restarted on the same data, which survives through WAL recovery; also when
+ * the backend was restored from a started-backend snapshot (its restart then boots PostgreSQL).
+ */
 class BackendRestartTest {
 
-    @Test
-    void aFatalErrorRestartsTheBackendAndCommittedDataSurvives() throws SQLException, IOException {
-        try (PgliteCluster pg = PgliteCluster.builder().build()) {
+    @ParameterizedTest(name = "restored from a snapshot: {0}")
+    @ValueSource(booleans = {false, true})
+    void aFatalErrorRestartsTheBackendAndCommittedDataSurvives(boolean restored) throws SQLException, IOException {
+        try (PgliteCluster pg = PgliteCluster.builder().snapshot(restored).build()) {
+            assertThat(pg.restoredFromSnapshot()).isEqualTo(restored);
             try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), "postgres", "");
                     Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE survivor (id int)");

@@ -111,6 +111,11 @@ class DirectoryClusterTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xss16m");
+        String cache = System.getProperty(TemplateCache.CACHE_DIR_PROPERTY);
+        if (cache != null) {
+            // The children share this JVM's template cache (the build's, not the user's).
+            cmd.add("-D" + TemplateCache.CACHE_DIR_PROPERTY + "=" + cache);
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);

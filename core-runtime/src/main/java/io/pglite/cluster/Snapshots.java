@@ -1,0 +1,104 @@
+package io.pglite.cluster;
+
+import io.pglite.backend.PostgresBackend;
+import io.pglite.backend.WasmThread;
+import io.pglite.distribution.Distribution;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Started-backend snapshots, one per JVM for each template, database and set of settings: a backend is
+ * started once on the template, and its state (wasm memory, globals, open files, the files start-up changed)
+ * is captured; new in-memory clusters continue from it instead of running PostgreSQL's start-up.
+ *
+ * <p>What a snapshot holds is immutable and shared by every cluster restored from it: the memory pages and
+ * file pages are copied by a cluster only when it writes them. A capture that fails (e.g. a side module was
+ * loaded during start-up) is remembered as "no snapshot", and clusters start PostgreSQL normally.
+ */
+final class Snapshots {
+    private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
+    private static final Map<Key, Holder> CACHE = new ConcurrentHashMap<>();
+
+    private Snapshots() {}
+
+    /**
+     * A captured started backend.
+     *
+     * @param files the cluster's file trees right after start-up
+     * @param backend the backend's process state
+     */
+    record Snapshot(ClusterFiles.Frozen files, PostgresBackend.Image backend) {
+        /** The wasm memory size of the snapshot, which a restored cluster's memory limit must allow. */
+        long memoryBytes() {
+            return (long) backend.process().memory().pageCount() * 65536;
+        }
+    }
+
+    private record Key(Templates.Template template, String database, List<String> settings) {}
+
+    /** Computes each snapshot once; other threads asking for the same one wait for it. */
+    private static final class Holder {
+        private Optional<Snapshot> value;
+
+        synchronized Optional<Snapshot> get(Distribution distribution, Key key, Path cacheDir) {
+            if (value == null) {
+                SnapshotStore store = new SnapshotStore(cacheDir);
+                String storeKey = SnapshotStore.key(key.template(), key.database(), key.settings());
+                Snapshot stored = store.read(distribution, key.template(), storeKey);
+                if (stored != null) {
+                    value = Optional.of(stored);
+                } else {
+                    value = capture(distribution, key);
+                    value.ifPresent(s -> store.write(storeKey, s));
+                }
+            }
+            return value;
+        }
+    }
+
+    /**
+     * Returns the snapshot of a backend started on {@code template} for {@code database} with
+     * {@code settings}: from this JVM's cache, else from the snapshots stored in {@code cacheDir}, else
+     * captured by starting PostgreSQL once (and stored there).
+     *
+     * @return the snapshot, or empty if this state cannot be captured (clusters then start normally)
+     */
+    static Optional<Snapshot> get(Distribution distribution, Templates.Template template, String database,
+            List<String> settings, Path cacheDir) {
+        Key key = new Key(template, database, List.copyOf(settings));
+        return CACHE.computeIfAbsent(key, k -> new Holder()).get(distribution, key, cacheDir);
+    }
+
+    private static Optional<Snapshot> capture(Distribution distribution, Key key) {
+        long t0 = System.nanoTime();
+        ClusterFiles files = ClusterFiles.inMemory(distribution, key.template());
+        String username = key.template().options().username();
+        try (WasmThread thread = new WasmThread("pglite-snapshot", PgliteCluster.DEFAULT_STACK_BYTES)) {
+            PostgresBackend backend = PostgresBackend.start(() -> ClusterProcesses.postgres(distribution,
+                    files.newProcessView(), files, username, key.database(), ClusterProcesses.DEFAULT_MEMORY_LIMIT),
+                    thread, ClusterFiles.PGDATA, key.database(), key.settings());
+            PostgresBackend.Image image = backend.capture();
+            ClusterFiles.Frozen frozen = thread.call(files::freeze);
+            // The capturing backend is dropped without a shutdown: its files are private and go with it.
+            Snapshot s = new Snapshot(frozen, image);
+            LOG.info("captured a started PostgreSQL backend in {} ms ({} MB of wasm memory, {} MB of it not zero,"
+                    + " {} open descriptors); new in-memory clusters continue from it",
+                    (System.nanoTime() - t0) / 1_000_000, s.memoryBytes() >> 20,
+                    ((long) image.process().memory().nonZeroPageCount() * 65536) >> 20,
+                    image.files().openDescriptors());
+            return Optional.of(s);
+        } catch (RuntimeException e) {
+            LOG.warn("could not capture a started backend; in-memory clusters start PostgreSQL instead: {}",
+                    e.toString());
+            LOG.debug("capture failure", e);
+            return Optional.empty();
+        } finally {
+            files.close();
+        }
+    }
+}
