@@ -72,6 +72,21 @@ class ClusterIsolationTest {
     }
 
     @Test
+    void aRestoredClustersFirstSessionIsThatOfAStartedOne() throws SQLException {
+        String state = "SELECT string_agg(name || '=' || setting || '/' || coalesce(reset_val, '') || '/' || source,"
+                + " E'\\n' ORDER BY name) FROM pg_settings";
+        String facts = "SELECT current_user || ' ' || current_database() || ' ' || version() || ' '"
+                + " || (SELECT count(*) FROM pg_class) || ' ' || txid_current() || ' ' || pg_current_wal_lsn()"
+                + " || ' ' || pg_is_in_recovery()";
+        try (PgliteCluster booted = PgliteCluster.builder().snapshot(false).build();
+                PgliteCluster restored = PgliteCluster.builder().build()) {
+            assertThat(restored.restoredFromSnapshot()).isTrue();
+            assertThat(queryOne(restored, state)).isEqualTo(queryOne(booted, state));
+            assertThat(queryOne(restored, facts)).isEqualTo(queryOne(booted, facts));
+        }
+    }
+
+    @Test
     void restoredClustersGetTheirOwnRandomSeed() throws SQLException {
         // PostgreSQL seeds random() at start-up; clusters restored from one snapshot must not all repeat it.
         List<String> firsts = new ArrayList<>();
