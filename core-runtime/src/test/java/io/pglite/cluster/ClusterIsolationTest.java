@@ -87,6 +87,25 @@ class ClusterIsolationTest {
     }
 
     @Test
+    void clustersPreparedInTheBackgroundAreFreshAndIsolated() throws SQLException {
+        for (int i = 0; i < 4; i++) {
+            try (PgliteCluster pg = PgliteCluster.builder().prepareNext(true).build()) {
+                assertThat(pg.restoredFromSnapshot()).isTrue();
+                assertThat(queryOne(pg, "SELECT to_regclass('mine') IS NULL")).isEqualTo("t");
+                try (Connection c = connect(pg); Statement s = c.createStatement()) {
+                    s.execute("CREATE TABLE mine AS SELECT " + i + " AS round");
+                }
+                assertThat(queryOne(pg, "SELECT string_agg(round::text, ',') FROM mine")).isEqualTo("" + i);
+            }
+        }
+        // Other settings get their own cluster; the one prepared for the settings above is dropped.
+        try (PgliteCluster other = PgliteCluster.builder().prepareNext(true).setting("work_mem=8MB").build()) {
+            assertThat(queryOne(other, "SHOW work_mem")).isEqualTo("8MB");
+            assertThat(queryOne(other, "SELECT to_regclass('mine') IS NULL")).isEqualTo("t");
+        }
+    }
+
+    @Test
     void restoredClustersGetTheirOwnRandomSeed() throws SQLException {
         // PostgreSQL seeds random() at start-up; clusters restored from one snapshot must not all repeat it.
         List<String> firsts = new ArrayList<>();
