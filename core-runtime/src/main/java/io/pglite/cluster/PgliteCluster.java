@@ -41,6 +41,7 @@ public final class PgliteCluster implements AutoCloseable {
     private final String database;
     private final String username;
     private final boolean restored;
+    private final boolean inMemory;
     private PgliteServer server;
     private boolean closed;
 
@@ -62,6 +63,7 @@ public final class PgliteCluster implements AutoCloseable {
         this.thread = s.thread();
         this.backend = s.backend();
         this.restored = s.restored();
+        this.inMemory = b.dataDirectory == null;
         LOG.info("PostgreSQL {} {} in {} ms ({})", Distribution.pg18().postgresVersion(),
                 restored ? "restored from a started-backend snapshot" : "started", (System.nanoTime() - t0) / 1_000_000,
                 b.dataDirectory == null ? "in memory" : b.dataDirectory);
@@ -215,7 +217,8 @@ public final class PgliteCluster implements AutoCloseable {
     }
 
     /**
-     * Stops the server, shuts PostgreSQL down cleanly (shutdown checkpoint) and releases the data directory.
+     * Stops the server and releases the cluster. A directory cluster's PostgreSQL is shut down cleanly
+     * (shutdown checkpoint) and the directory unlocked; an in-memory cluster is simply dropped.
      */
     @Override
     public synchronized void close() {
@@ -227,7 +230,12 @@ public final class PgliteCluster implements AutoCloseable {
             if (server != null) {
                 server.close();
             }
-            backend.close();
+            if (inMemory) {
+                // Nothing outlives an in-memory cluster: a shutdown checkpoint would only be thrown away.
+                backend.discard();
+            } else {
+                backend.close();
+            }
         } finally {
             thread.close();
             files.close();
