@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Start-up figures of docs/PERFORMANCE.md, with native PostgreSQL 15 measured in the same run.
+# Start-up and provisioning figures of docs/PERFORMANCE.md, with native PostgreSQL 15 measured in the same run.
 #   core-runtime/src/bench/startup.sh [ROUNDS]
 # Needs a build (mvn -B -q package -DskipTests) and native PostgreSQL (pg_config --bindir); as root, the
 # native server runs as user pgbench (created if missing), since PostgreSQL refuses to run as root.
+# pglite-java uses a fresh cache directory for this run (templates and snapshots), so the first run below is
+# a machine's first-ever run.
 set -euo pipefail
-rounds="${1:-10}"
+rounds="${1:-30}"
 here="$(cd "$(dirname "$0")" && pwd)"
 module="$(cd "$here/../.." && pwd)"
 cd "$module"
@@ -12,23 +14,31 @@ cpfile=target/bench.classpath
 if [[ ! -f $cpfile || pom.xml -nt $cpfile ]]; then
   mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile" >/dev/null
 fi
-if [[ ! -d target/test-classes/io/pglite/bench ]]; then
+if [[ ! -f target/test-classes/io/pglite/bench/StartupBenchmark.class ]]; then
   mvn -B -q test-compile >/dev/null
 fi
 cp="target/test-classes:target/classes:$(cat "$cpfile")"
-java_bench() { java -Xss16m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.pglite.bench.StartupBenchmark "$@"; }
-now_ms() { date +%s%3N; }
-
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+cache="$work/cache"
+java_bench() { java -Xss16m -Dpglite.cache.dir="$cache" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.pglite.bench.StartupBenchmark "$@"; }
+now_ms() { date +%s%3N; }
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
 echo "== pglite-java"
-for i in $(seq 1 3); do
-  s=$(now_ms); java_bench first-query | grep RESULT; e=$(now_ms); echo "   process wall time $((e - s)) ms (in memory, includes initdb)"
+s=$(now_ms); java_bench first-query | grep RESULT; e=$(now_ms)
+echo "   process wall time $((e - s)) ms (first-ever run: empty cache, initdb + snapshot capture)"
+for i in $(seq 1 5); do
+  s=$(now_ms); java_bench first-query | grep RESULT; e=$(now_ms)
+  echo "   process wall time $((e - s)) ms (template and snapshot cached)"
 done
 java_bench first-query "$work/pgdata" >/dev/null   # creates the directory cluster
 for i in $(seq 1 3); do
-  s=$(now_ms); java_bench first-query "$work/pgdata" | grep RESULT; e=$(now_ms); echo "   process wall time $((e - s)) ms (existing data directory)"
+  s=$(now_ms); java_bench first-query "$work/pgdata" | grep RESULT; e=$(now_ms)
+  echo "   process wall time $((e - s)) ms (existing data directory)"
 done
-java_bench warm "$rounds" | grep RESULT
+java_bench warm "$rounds" snapshot | grep RESULT
+java_bench warm "$rounds" prepare | grep RESULT
+java_bench warm "$((rounds / 3 + 1))" boot | grep RESULT
 
 echo "== native PostgreSQL 15 ($(pg_config --version))"
 bin="$(pg_config --bindir)"
@@ -64,3 +74,6 @@ for i in $(seq 1 "$rounds"); do
   times+=($((e - s)))
 done
 printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "   CREATE DATABASE .. TEMPLATE + connect + SELECT 1 (psql processes): median %d ms, min %d ms (n=%d)\n", a[int((NR+1)/2)], a[1], NR}'
+java_bench native-template "jdbc:postgresql://127.0.0.1:$port/" "$rounds" | grep RESULT
+echo "   (native-template: CREATE DATABASE .. TEMPLATE + new pgjdbc connection + SELECT 1 from a warm JVM)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -564,6 +564,14 @@ public final class PostgresBackend implements AutoCloseable {
     }
 
     /**
+     * Stops using the backend without shutting PostgreSQL down, for a backend whose files are thrown away
+     * with it (an in-memory cluster): a shutdown checkpoint would be wasted work. Idempotent.
+     */
+    public void discard() {
+        closed = true;
+    }
+
+    /**
      * Shuts PostgreSQL down cleanly: runs its exit handlers, which write the shutdown checkpoint and remove
      * {@code postmaster.pid}. A failed backend is not shut down (its state is unknown); the data directory
      * is then recovered from WAL the next time it starts.

@@ -46,21 +46,60 @@ public final class PgliteCluster implements AutoCloseable {
     private final AuthMethod authMethod;
     private final int maxConnections;
     private final boolean restored;
+    private final boolean inMemory;
     private PgliteServer server;
     private boolean closed;
 
     private PgliteCluster(Builder b) {
-        Distribution distribution = Distribution.pg18();
+        // Parsing the backend module and loading its compiled classes take most of a new JVM's first second;
+        // they overlap with reading the template and snapshot.
+        Distribution.pg18().preloadInBackground();
         this.database = b.database;
         this.username = b.initdbOptions.username();
         this.password = b.password;
         this.authMethod = b.authMethod;
         this.maxConnections = b.maxConnections;
-        this.thread = new WasmThread("pglite-backend", b.stackBytes);
         long t0 = System.nanoTime();
+        Started s;
+        if (b.dataDirectory == null && b.snapshot && b.prepareNext) {
+            s = PreparedClusters.take(new PreparedClusters.Key(b.initdbOptions, b.database, List.copyOf(b.settings),
+                    b.memoryLimit, b.stackBytes, b.cacheDirectory()), () -> start(b));
+        } else {
+            s = start(b);
+        }
+        this.files = s.files();
+        this.thread = s.thread();
+        this.backend = s.backend();
+        this.restored = s.restored();
+        this.inMemory = b.dataDirectory == null;
+        LOG.info("PostgreSQL {} {} in {} ms ({})", Distribution.pg18().postgresVersion(),
+                restored ? "restored from a started-backend snapshot" : "started", (System.nanoTime() - t0) / 1_000_000,
+                b.dataDirectory == null ? "in memory" : b.dataDirectory);
+    }
+
+    /**
+     * The parts of a running cluster before it is handed out.
+     *
+     * @param files its file trees
+     * @param thread the thread its backend runs on
+     * @param backend the running backend
+     * @param restored whether it continued from a snapshot
+     */
+    record Started(ClusterFiles files, WasmThread thread, PostgresBackend backend, boolean restored) {
+        /** Releases a started cluster nobody took (no shutdown: its files are private and go with it). */
+        void discard() {
+            thread.close();
+            files.close();
+        }
+    }
+
+    /** Creates the files and backend of a cluster: restored from the snapshot when possible, else started. */
+    static Started start(Builder b) {
+        Distribution distribution = Distribution.pg18();
+        String username = b.initdbOptions.username();
+        String database = b.database;
+        WasmThread thread = new WasmThread("pglite-backend", b.stackBytes);
         ClusterFiles clusterFiles = null;
-        PostgresBackend started = null;
-        boolean fromSnapshot = false;
         try {
             if (b.dataDirectory == null) {
                 Templates.Template template = Templates.get(distribution, b.initdbOptions, b.cacheDirectory());
@@ -70,8 +109,8 @@ public final class PgliteCluster implements AutoCloseable {
                     if (snapshot.isPresent() && snapshot.get().memoryBytes() <= b.memoryLimit) {
                         clusterFiles = ClusterFiles.restored(snapshot.get().files());
                         try {
-                            started = restore(distribution, clusterFiles, snapshot.get(), b);
-                            fromSnapshot = true;
+                            return new Started(clusterFiles, thread,
+                                    restore(distribution, clusterFiles, snapshot.get(), b, thread), true);
                         } catch (RuntimeException e) {
                             LOG.warn("restoring the started-backend snapshot failed; starting PostgreSQL instead: {}",
                                     e.toString());
@@ -83,23 +122,17 @@ public final class PgliteCluster implements AutoCloseable {
                                 + " PostgreSQL instead", snapshot.get().memoryBytes(), b.memoryLimit);
                     }
                 }
-                if (started == null) {
-                    clusterFiles = ClusterFiles.inMemory(distribution, template);
-                }
+                clusterFiles = ClusterFiles.inMemory(distribution, template);
             } else {
                 clusterFiles = ClusterFiles.onDirectory(distribution,
                         () -> Templates.get(distribution, b.initdbOptions, b.cacheDirectory()), b.dataDirectory);
             }
-            if (started == null) {
-                ClusterFiles f = clusterFiles;
-                long memoryLimit = b.memoryLimit;
-                started = PostgresBackend.start(() -> ClusterProcesses.postgres(distribution, f.newProcessView(),
-                        f, username, database, memoryLimit), thread, ClusterFiles.PGDATA, database, b.settings);
-            }
-            LOG.info("PostgreSQL {} {} in {} ms ({})", distribution.postgresVersion(),
-                    fromSnapshot ? "restored from a started-backend snapshot" : "started",
-                    (System.nanoTime() - t0) / 1_000_000,
-                    b.dataDirectory == null ? "in memory" : b.dataDirectory);
+            ClusterFiles f = clusterFiles;
+            long memoryLimit = b.memoryLimit;
+            PostgresBackend started = PostgresBackend.start(() -> ClusterProcesses.postgres(distribution,
+                    f.newProcessView(), f, username, database, memoryLimit), thread, ClusterFiles.PGDATA, database,
+                    b.settings);
+            return new Started(clusterFiles, thread, started, false);
         } catch (RuntimeException e) {
             thread.close();
             if (clusterFiles != null) {
@@ -107,14 +140,13 @@ public final class PgliteCluster implements AutoCloseable {
             }
             throw e;
         }
-        this.files = clusterFiles;
-        this.backend = started;
-        this.restored = fromSnapshot;
     }
 
-    private PostgresBackend restore(Distribution distribution, ClusterFiles f, Snapshots.Snapshot snapshot,
-            Builder b) {
+    private static PostgresBackend restore(Distribution distribution, ClusterFiles f, Snapshots.Snapshot snapshot,
+            Builder b, WasmThread thread) {
         long memoryLimit = b.memoryLimit;
+        String username = b.initdbOptions.username();
+        String database = b.database;
         return PostgresBackend.restore(
                 () -> ClusterProcesses.postgres(distribution, f.newProcessView(), f, username, database, memoryLimit),
                 image -> ClusterProcesses.postgres(distribution, f.newProcessView(), f, username, database,
@@ -227,7 +259,8 @@ public final class PgliteCluster implements AutoCloseable {
     }
 
     /**
-     * Stops the server, shuts PostgreSQL down cleanly (shutdown checkpoint) and releases the data directory.
+     * Stops the server and releases the cluster. A directory cluster's PostgreSQL is shut down cleanly
+     * (shutdown checkpoint) and the directory unlocked; an in-memory cluster is simply dropped.
      */
     @Override
     public synchronized void close() {
@@ -239,7 +272,12 @@ public final class PgliteCluster implements AutoCloseable {
             if (server != null) {
                 server.close();
             }
-            backend.close();
+            if (inMemory) {
+                // Nothing outlives an in-memory cluster: a shutdown checkpoint would only be thrown away.
+                backend.discard();
+            } else {
+                backend.close();
+            }
         } finally {
             thread.close();
             files.close();
@@ -254,6 +292,7 @@ public final class PgliteCluster implements AutoCloseable {
         private long memoryLimit = ClusterProcesses.DEFAULT_MEMORY_LIMIT;
         private long stackBytes = DEFAULT_STACK_BYTES;
         private boolean snapshot = true;
+        private boolean prepareNext;
         private Path cacheDirectory;
         private final List<String> settings = new ArrayList<>();
         private String password;
@@ -340,6 +379,21 @@ public final class PgliteCluster implements AutoCloseable {
          */
         public Builder snapshot(boolean enabled) {
             this.snapshot = enabled;
+            return this;
+        }
+
+        /**
+         * Whether to prepare the next in-memory cluster with the same settings in the background while this one
+         * is in use (off by default). The next {@code build()} then only takes it, which is what makes a new
+         * cluster per test cost a few milliseconds. At most one cluster is kept prepared (for the settings of the
+         * latest {@code build()}); it holds a thread and what a restored idle cluster holds (see
+         * docs/PERFORMANCE.md). Applies to clusters restored from a snapshot.
+         *
+         * @param enabled whether to keep the next cluster ready
+         * @return this builder
+         */
+        public Builder prepareNext(boolean enabled) {
+            this.prepareNext = enabled;
             return this;
         }
 

@@ -3,6 +3,13 @@ package io.pglite.cluster;
 import io.pglite.backend.PostgresBackend;
 import io.pglite.backend.WasmThread;
 import io.pglite.distribution.Distribution;
+import io.pglite.protocol.StartupPackets;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +81,62 @@ final class Snapshots {
         return CACHE.computeIfAbsent(key, k -> new Holder()).get(distribution, key, cacheDir);
     }
 
+    /**
+     * Runs one client session through the backend before it is captured, the way the server runs them: a
+     * startup packet, {@code SELECT 1} over the extended protocol, then the server's reset between sessions
+     * ({@code DISCARD ALL}). Restored clusters then start with PostgreSQL's catalog caches filled for what
+     * every connection does, as a backend that already served one client has; every session still starts
+     * fresh. The startup packet carries only user and database: settings sent by a client there become the
+     * values {@code RESET} returns to, and must not leak into the clusters' first sessions.
+     */
+    static void warmUp(PostgresBackend backend, String user, String database) {
+        try {
+            OutputStream sink = OutputStream.nullOutputStream();
+            byte[] startup = startupPacket(Map.of("user", user, "database", database));
+            backend.startup(startup, sink);
+            byte[] select = concat(message('P', cstr(""), cstr("SELECT 1"), new byte[] {0, 0}),
+                    message('B', cstr(""), cstr(""), new byte[] {0, 0, 0, 0, 0, 0}),
+                    message('D', new byte[] {'P'}, cstr("")),
+                    message('E', cstr(""), new byte[] {0, 0, 0, 0}),
+                    message('S'));
+            backend.exchange(select, 0, select.length, sink);
+            byte[] discard = message('Q', cstr("DISCARD ALL"));
+            backend.exchange(discard, 0, discard.length, sink);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] startupPacket(Map<String, String> params) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(params).entrySet()) {
+            body.writeBytes(cstr(e.getKey()));
+            body.writeBytes(cstr(e.getValue()));
+        }
+        body.write(0);
+        byte[] b = body.toByteArray();
+        return ByteBuffer.allocate(8 + b.length).putInt(8 + b.length).putInt(StartupPackets.PROTOCOL_3_0).put(b)
+                .array();
+    }
+
+    private static byte[] message(char type, byte[]... parts) {
+        byte[] body = concat(parts);
+        return ByteBuffer.allocate(5 + body.length).put((byte) type).putInt(4 + body.length).put(body).array();
+    }
+
+    private static byte[] cstr(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return java.util.Arrays.copyOf(b, b.length + 1);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
     private static Optional<Snapshot> capture(Distribution distribution, Key key) {
         long t0 = System.nanoTime();
         ClusterFiles files = ClusterFiles.inMemory(distribution, key.template());
@@ -82,6 +145,7 @@ final class Snapshots {
             PostgresBackend backend = PostgresBackend.start(() -> ClusterProcesses.postgres(distribution,
                     files.newProcessView(), files, username, key.database(), ClusterProcesses.DEFAULT_MEMORY_LIMIT),
                     thread, ClusterFiles.PGDATA, key.database(), key.settings());
+            warmUp(backend, username, key.database());
             PostgresBackend.Image image = backend.capture();
             ClusterFiles.Frozen frozen = thread.call(files::freeze);
             // The capturing backend is dropped without a shutdown: its files are private and go with it.

@@ -190,6 +190,48 @@ public final class Distribution {
 
     // ---------------------------------------------------------------------------- modules
 
+    private final java.util.concurrent.atomic.AtomicBoolean preloading = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts loading what instantiating the backend needs, on two background threads: parsing
+     * {@link #pgliteModule()} and loading (and verifying) the classes of its compiled code. A JVM that is about to
+     * start a cluster does this while it reads its template and snapshot from disk, instead of one after the
+     * other. Idempotent; returns at once.
+     */
+    public void preloadInBackground() {
+        if (!preloading.compareAndSet(false, true)) {
+            return;
+        }
+        Thread module = new Thread(() -> {
+            try {
+                pgliteModule();
+            } catch (RuntimeException e) {
+                LOG.debug("preloading the backend module failed (it is loaded again when needed): {}", e.toString());
+            }
+        }, "pglite-preload-module");
+        Thread classes = new Thread(() -> {
+            long t0 = System.nanoTime();
+            int n = 0;
+            String pkg = PgliteModule.class.getPackageName() + ".";
+            for (String name : resourceNames()) {
+                if (name.startsWith("PgliteMachine") && name.endsWith(".class")) {
+                    try {
+                        Class.forName(pkg + name.substring(0, name.length() - ".class".length()), true,
+                                Distribution.class.getClassLoader());
+                        n++;
+                    } catch (ClassNotFoundException | LinkageError e) {
+                        LOG.debug("preloading {} failed: {}", name, e.toString());
+                    }
+                }
+            }
+            LOG.debug("preloaded {} classes of the compiled backend in {} ms", n, millisSince(t0));
+        }, "pglite-preload-classes");
+        module.setDaemon(true);
+        classes.setDaemon(true);
+        module.start();
+        classes.start();
+    }
+
     /**
      * Returns the parsed backend module ({@code pglite.wasm} as compiled at build time: every
      * function body that was compiled to bytecode is a stub, so instantiate it only with

@@ -26,8 +26,9 @@ import java.util.concurrent.Future;
  *       transaction, primary-key SELECTs, INSERT..SELECT, count/sum) against one in-memory cluster over pgjdbc,
  *       reporting per round the wall time and the process's CPU time of each phase. CPU time is what the
  *       memory A/B compares: on a loaded machine it moves far less than wall time;
- *   <li>{@code idle N}: heap in use after a full GC with N idle in-memory clusters open (each answered one
- *       query), minus the heap with one open: what an idle cluster costs beyond what all of them share;
+ *   <li>{@code idle N [boot]}: heap in use after a full GC with N idle in-memory clusters open (each answered
+ *       one query), minus the heap with one open: what an idle cluster costs beyond what all of them share
+ *       ({@code boot}: clusters that ran PostgreSQL's start-up instead of restoring the snapshot);
  *   <li>{@code concurrent N [SCALE]}: N clusters, each used by its own thread running the workload at once;
  *       checks that every thread sees exactly its own rows.
  * </ul>
@@ -39,11 +40,11 @@ public final class ClusterBenchmark {
     public static void main(String[] args) throws Exception {
         switch (args.length == 0 ? "" : args[0]) {
             case "workload" -> workload(Integer.parseInt(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 1);
-            case "idle" -> idle(Integer.parseInt(args[1]));
+            case "idle" -> idle(Integer.parseInt(args[1]), args.length > 2 && args[2].equals("boot"));
             case "concurrent" -> concurrent(Integer.parseInt(args[1]),
                     args.length > 2 ? Integer.parseInt(args[2]) : 1);
             default -> {
-                System.err.println("usage: ClusterBenchmark workload ROUNDS [SCALE] | idle N | concurrent N [SCALE]");
+                System.err.println("usage: ClusterBenchmark workload ROUNDS [SCALE] | idle N [boot] | concurrent N [SCALE]");
                 System.exit(2);
             }
         }
@@ -183,14 +184,14 @@ public final class ClusterBenchmark {
         }
     }
 
-    private static void idle(int n) throws SQLException {
+    private static void idle(int n, boolean boot) throws SQLException {
         List<PgliteCluster> open = new ArrayList<>();
         try {
-            open.add(PgliteCluster.builder().build());
+            open.add(PgliteCluster.builder().snapshot(!boot).build());
             selectOne(open.get(0));
             long one = usedHeapAfterGc();
             for (int i = 1; i < n; i++) {
-                PgliteCluster pg = PgliteCluster.builder().build();
+                PgliteCluster pg = PgliteCluster.builder().snapshot(!boot).build();
                 open.add(pg);
                 selectOne(pg);
             }
@@ -238,9 +239,16 @@ public final class ClusterBenchmark {
                 f.get();
             }
             long done = System.nanoTime();
+            long peak = 0;
+            for (var memoryPool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (memoryPool.getType() == java.lang.management.MemoryType.HEAP) {
+                    peak += memoryPool.getPeakUsage().getUsed();
+                }
+            }
             System.out.printf(Locale.ROOT, "RESULT concurrent clusters=%d scale=1/%d create_ms=%.0f workload_wall_ms=%.0f"
-                    + " max_heap_mb=%d heap_used_after_gc_mb=%.0f%n", n, scale, (created - t0) / 1e6,
-                    (done - created) / 1e6, Runtime.getRuntime().maxMemory() >> 20, usedHeapAfterGc() / 1048576.0);
+                    + " max_heap_mb=%d peak_heap_pools_sum_mb=%d heap_used_after_gc_mb=%.0f%n", n, scale,
+                    (created - t0) / 1e6, (done - created) / 1e6, Runtime.getRuntime().maxMemory() >> 20, peak >> 20,
+                    usedHeapAfterGc() / 1048576.0);
         } finally {
             pool.shutdown();
             for (PgliteCluster pg : clusters) {

@@ -18,9 +18,14 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@code first-query [DIR]}: time from JVM start to the first {@code SELECT 1} result over pgjdbc, in
- *       memory (includes the per-JVM initdb) or on an existing data directory;
- *   <li>{@code warm N}: in one JVM, N new in-memory clusters one after the other, each timed from
- *       {@code build()} to the first {@code SELECT 1} result; prints the median and p90.
+ *       memory (template and snapshot from the cache directory, {@code -Dpglite.cache.dir}, or built) or on
+ *       an existing data directory;
+ *   <li>{@code warm N [snapshot|prepare|boot]}: in one JVM, N new in-memory clusters one after the other, each
+ *       timed from {@code build()} to the first {@code SELECT 1} result; prints the median and p90. {@code
+ *       snapshot} (default) restores the started-backend snapshot, {@code prepare} also prepares the next
+ *       cluster in the background ({@code prepareNext}), {@code boot} runs PostgreSQL's start-up each time;
+ *   <li>{@code native-template URL N}: the native anchor measured the same way from this JVM: N times
+ *       {@code CREATE DATABASE .. TEMPLATE template1}, a new pgjdbc connection to it and {@code SELECT 1}.
  * </ul>
  */
 public final class StartupBenchmark {
@@ -29,9 +34,11 @@ public final class StartupBenchmark {
     public static void main(String[] args) throws Exception {
         switch (args.length == 0 ? "" : args[0]) {
             case "first-query" -> firstQuery(args.length > 1 ? Path.of(args[1]) : null);
-            case "warm" -> warm(Integer.parseInt(args[1]));
+            case "warm" -> warm(Integer.parseInt(args[1]), args.length > 2 ? args[2] : "snapshot");
+            case "native-template" -> nativeTemplate(args[1], Integer.parseInt(args[2]));
             default -> {
-                System.err.println("usage: StartupBenchmark first-query [DIR] | warm N");
+                System.err.println("usage: StartupBenchmark first-query [DIR] | warm N [snapshot|prepare|boot]"
+                        + " | native-template URL N");
                 System.exit(2);
             }
         }
@@ -51,24 +58,69 @@ public final class StartupBenchmark {
         }
     }
 
-    private static void warm(int n) throws SQLException {
-        // The first cluster pays for initdb and class loading; it is reported apart.
+    private static PgliteCluster.Builder builder(String mode) {
+        return PgliteCluster.builder().snapshot(!mode.equals("boot")).prepareNext(mode.equals("prepare"));
+    }
+
+    private static void warm(int n, String mode) throws SQLException {
+        // The first clusters pay for initdb (or the cached template), the snapshot and class loading, and the
+        // JIT compiles the code paths: reported apart.
         long t0 = System.nanoTime();
-        try (PgliteCluster pg = PgliteCluster.builder().build()) {
+        try (PgliteCluster pg = builder(mode).build()) {
             selectOne(pg);
         }
-        System.out.printf(Locale.ROOT, "RESULT warm first_cluster_ms=%.1f%n", (System.nanoTime() - t0) / 1e6);
+        System.out.printf(Locale.ROOT, "RESULT warm mode=%s first_cluster_ms=%.1f%n", mode,
+                (System.nanoTime() - t0) / 1e6);
+        for (int i = 0; i < Math.min(n, 20); i++) {
+            try (PgliteCluster pg = builder(mode).build()) {
+                selectOne(pg);
+            }
+        }
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             long s = System.nanoTime();
-            try (PgliteCluster pg = PgliteCluster.builder().build()) {
+            try (PgliteCluster pg = builder(mode).build()) {
                 selectOne(pg);
                 times.add((System.nanoTime() - s) / 1e6);
             }
         }
+        report("warm mode=" + mode, times);
+    }
+
+    private static void report(String what, List<Double> times) {
         Collections.sort(times);
-        System.out.printf(Locale.ROOT, "RESULT warm n=%d median_ms=%.1f p90_ms=%.1f min_ms=%.1f%n", n,
+        int n = times.size();
+        System.out.printf(Locale.ROOT, "RESULT %s n=%d median_ms=%.1f p90_ms=%.1f min_ms=%.1f%n", what, n,
                 times.get(n / 2), times.get((int) Math.min(n - 1, Math.ceil(n * 0.9) - 1)), times.get(0));
+    }
+
+    private static void nativeTemplate(String url, int n) throws SQLException {
+        // url: jdbc:postgresql://host:port/ (the database name is appended)
+        try (Connection admin = DriverManager.getConnection(url + "postgres", "postgres", "");
+                Statement st = admin.createStatement()) {
+            for (int i = 0; i < Math.min(n, 20) + n; i++) {
+                String db = "bench_" + i;
+                st.execute("DROP DATABASE IF EXISTS " + db);
+            }
+            List<Double> times = new ArrayList<>();
+            for (int i = 0; i < Math.min(n, 20) + n; i++) {
+                String db = "bench_" + i;
+                long s = System.nanoTime();
+                st.execute("CREATE DATABASE " + db + " TEMPLATE template1");
+                try (Connection c = DriverManager.getConnection(url + db, "postgres", "");
+                        Statement q = c.createStatement();
+                        ResultSet rs = q.executeQuery("SELECT 1")) {
+                    rs.next();
+                }
+                if (i >= Math.min(n, 20)) {
+                    times.add((System.nanoTime() - s) / 1e6);
+                }
+            }
+            for (int i = 0; i < Math.min(n, 20) + n; i++) {
+                st.execute("DROP DATABASE IF EXISTS bench_" + i);
+            }
+            report("native-template", times);
+        }
     }
 
     private static void selectOne(PgliteCluster pg) throws SQLException {

@@ -72,6 +72,40 @@ class ClusterIsolationTest {
     }
 
     @Test
+    void aRestoredClustersFirstSessionIsThatOfAStartedOne() throws SQLException {
+        String state = "SELECT string_agg(name || '=' || setting || '/' || coalesce(reset_val, '') || '/' || source,"
+                + " E'\\n' ORDER BY name) FROM pg_settings";
+        String facts = "SELECT current_user || ' ' || current_database() || ' ' || version() || ' '"
+                + " || (SELECT count(*) FROM pg_class) || ' ' || txid_current() || ' ' || pg_current_wal_lsn()"
+                + " || ' ' || pg_is_in_recovery()";
+        try (PgliteCluster booted = PgliteCluster.builder().snapshot(false).build();
+                PgliteCluster restored = PgliteCluster.builder().build()) {
+            assertThat(restored.restoredFromSnapshot()).isTrue();
+            assertThat(queryOne(restored, state)).isEqualTo(queryOne(booted, state));
+            assertThat(queryOne(restored, facts)).isEqualTo(queryOne(booted, facts));
+        }
+    }
+
+    @Test
+    void clustersPreparedInTheBackgroundAreFreshAndIsolated() throws SQLException {
+        for (int i = 0; i < 4; i++) {
+            try (PgliteCluster pg = PgliteCluster.builder().prepareNext(true).build()) {
+                assertThat(pg.restoredFromSnapshot()).isTrue();
+                assertThat(queryOne(pg, "SELECT to_regclass('mine') IS NULL")).isEqualTo("t");
+                try (Connection c = connect(pg); Statement s = c.createStatement()) {
+                    s.execute("CREATE TABLE mine AS SELECT " + i + " AS round");
+                }
+                assertThat(queryOne(pg, "SELECT string_agg(round::text, ',') FROM mine")).isEqualTo("" + i);
+            }
+        }
+        // Other settings get their own cluster; the one prepared for the settings above is dropped.
+        try (PgliteCluster other = PgliteCluster.builder().prepareNext(true).setting("work_mem=8MB").build()) {
+            assertThat(queryOne(other, "SHOW work_mem")).isEqualTo("8MB");
+            assertThat(queryOne(other, "SELECT to_regclass('mine') IS NULL")).isEqualTo("t");
+        }
+    }
+
+    @Test
     void restoredClustersGetTheirOwnRandomSeed() throws SQLException {
         // PostgreSQL seeds random() at start-up; clusters restored from one snapshot must not all repeat it.
         List<String> firsts = new ArrayList<>();

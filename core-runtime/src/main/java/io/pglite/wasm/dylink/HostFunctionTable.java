@@ -9,9 +9,12 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Value;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +114,7 @@ public final class HostFunctionTable {
         for (int i = 0; i < entries.size(); i++) {
             typeIdx[i] = types.intern(entries.get(i).type());
         }
-        WasmModule module = Parser.parse(helperModule(entries, typeIdx));
+        WasmModule module = parseCached(helperModule(entries, typeIdx));
         HostFunction[] fns = new HostFunction[entries.size()];
         for (int i = 0; i < fns.length; i++) {
             Entry e = entries.get(i);
@@ -143,6 +146,26 @@ public final class HostFunctionTable {
             }
         }
         return slots;
+    }
+
+    /**
+     * Helper modules by content: every backend of a JVM adds the same callbacks, so the same few modules are
+     * parsed once instead of once per backend (parsing a type section of some 240 types is most of the cost
+     * of adding callbacks). A parsed module can be instantiated any number of times.
+     */
+    private static final Map<ByteBuffer, WasmModule> PARSED = new ConcurrentHashMap<>();
+
+    private static WasmModule parseCached(byte[] bytes) {
+        ByteBuffer key = ByteBuffer.wrap(bytes);
+        WasmModule m = PARSED.get(key);
+        if (m == null) {
+            m = Parser.parse(bytes);
+            if (PARSED.size() > 256) {
+                PARSED.clear(); // bounded: type registries of many distinct main instances would not repeat
+            }
+            PARSED.put(key, m);
+        }
+        return m;
     }
 
     /** @return the registry whose indices the helper modules use */
