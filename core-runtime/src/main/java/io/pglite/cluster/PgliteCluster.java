@@ -54,8 +54,11 @@ public final class PgliteCluster implements AutoCloseable {
         long t0 = System.nanoTime();
         Started s;
         if (b.dataDirectory == null && b.snapshot && b.prepareNext) {
-            s = PreparedClusters.take(new PreparedClusters.Key(b.initdbOptions, b.database, List.copyOf(b.settings),
-                    b.memoryLimit, b.stackBytes, b.cacheDirectory()), () -> start(b));
+            // A copy: the caller may change its builder while the next cluster is prepared in the background.
+            Builder settings = b.copy();
+            s = PreparedClusters.take(new PreparedClusters.Key(settings.initdbOptions, settings.database,
+                    List.copyOf(settings.settings), settings.memoryLimit, settings.stackBytes,
+                    settings.cacheDirectory()), () -> start(settings));
         } else {
             s = start(b);
         }
@@ -255,6 +258,20 @@ public final class PgliteCluster implements AutoCloseable {
         private final List<String> settings = new ArrayList<>();
 
         private Builder() {}
+
+        private Builder copy() {
+            Builder c = new Builder();
+            c.dataDirectory = dataDirectory;
+            c.initdbOptions = initdbOptions;
+            c.database = database;
+            c.memoryLimit = memoryLimit;
+            c.stackBytes = stackBytes;
+            c.snapshot = snapshot;
+            c.prepareNext = prepareNext;
+            c.cacheDirectory = cacheDirectory();
+            c.settings.addAll(settings);
+            return c;
+        }
 
         /** Keeps the cluster in memory (the default). */
         public Builder inMemory() {

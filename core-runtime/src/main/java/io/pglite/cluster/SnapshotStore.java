@@ -71,9 +71,14 @@ final class SnapshotStore {
         this.dir = cacheDirectory.resolve("snapshots");
     }
 
-    /** The key of a snapshot: what the started backend depends on besides the host code. */
+    /**
+     * The key of a snapshot: what the started backend depends on besides the host code. The template enters
+     * with its content digest: the snapshot's files are a difference against that exact template, and a
+     * template rebuilt with the same inputs has other contents (time stamps, system identifier).
+     */
     static String key(Templates.Template template, String database, List<String> settings) {
-        return digest(String.join("\n", "snapshot", template.key(), database, String.join("\u0000", settings)), 12);
+        return digest(String.join("\n", "snapshot", template.key(), template.contentDigest(), database,
+                String.join("\u0000", settings)), 12);
     }
 
     private Path file(String key) {

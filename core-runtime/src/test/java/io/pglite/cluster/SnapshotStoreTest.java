@@ -120,6 +120,20 @@ class SnapshotStoreTest {
         }
     }
 
+    @Test
+    void aSnapshotBelongsToOneTemplateContentDatabaseAndSettings() {
+        Templates.Template template = Templates.get(Distribution.pg18(), InitdbOptions.DEFAULTS,
+                TemplateCache.defaultDirectory());
+        // initdb run again with the same inputs: same key, other contents (time stamps, system identifier).
+        Templates.Template rebuilt = new Templates.Template(template.dataDirectory(), template.options(),
+                template.key(), "0".repeat(64));
+        String key = SnapshotStore.key(template, "postgres", List.of());
+        assertThat(SnapshotStore.key(template, "postgres", List.of())).isEqualTo(key);
+        assertThat(SnapshotStore.key(rebuilt, "postgres", List.of())).isNotEqualTo(key);
+        assertThat(SnapshotStore.key(template, "other", List.of())).isNotEqualTo(key);
+        assertThat(SnapshotStore.key(template, "postgres", List.of("work_mem=8MB"))).isNotEqualTo(key);
+    }
+
     private static void copyTree(Path from, Path to) throws Exception {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : walk.toList()) {
