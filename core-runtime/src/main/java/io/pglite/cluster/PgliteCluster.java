@@ -24,10 +24,16 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>An in-memory cluster starts from a template created by initdb once per JVM and shared read-only between
- * clusters; its own writes go to a private layer. A directory cluster is created by copying that template
- * into the directory when the directory holds no cluster yet; the directory is locked while open, so a second
- * cluster on it (in this JVM or another) is refused.
+ * <p>An in-memory cluster starts from a template, the data directory initdb creates, which is built once per
+ * machine and kept in a cache directory ({@link Builder#cacheDirectory(Path)}), and shared read-only between
+ * clusters; its own writes go to a private layer. By default it does not even run PostgreSQL's start-up: a
+ * backend started once on the template is captured, and new clusters continue from that snapshot, sharing
+ * its memory and files copy-on-write ({@link Builder#snapshot(boolean)}). A directory cluster is created by
+ * copying the template into the directory when the directory holds no cluster yet; the directory is locked
+ * while open, so a second cluster on it (in this JVM or another) is refused.
+ *
+ * <p>Each cluster has its own backend thread, memory and files: clusters may be used from different threads
+ * at once.
  */
 public final class PgliteCluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PgliteCluster.class);
