@@ -6,7 +6,7 @@
 # pglite-java uses a fresh cache directory for this run (templates and snapshots), so the first run below is
 # a machine's first-ever run.
 set -euo pipefail
-rounds="${1:-30}"
+rounds="${1:-50}"
 here="$(cd "$(dirname "$0")" && pwd)"
 module="$(cd "$here/../.." && pwd)"
 cd "$module"

@@ -2,13 +2,13 @@ package io.pglite.backend;
 
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import io.pglite.fs.VirtualFileSystem;
 import io.pglite.wasm.EmscriptenProcess;
 import io.pglite.wasm.ProcessExitException;
+import io.pglite.wasm.ProcessImage;
 import io.pglite.wasm.dylink.HostFunctionTable;
 import java.io.IOException;
 import java.io.OutputStream;
-import io.pglite.fs.VirtualFileSystem;
-import io.pglite.wasm.ProcessImage;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -77,6 +77,7 @@ final class ClusterFiles implements AutoCloseable {
      * @param data the data directory
      * @param tmp {@code /tmp}, or null
      * @param shm {@code /dev/shm}, or null
+     * @param changes what start-up changed in the template's data directory (what a snapshot on disk keeps)
      */
     record Frozen(FileTreeLayer root, MemoryLayer data, MemoryLayer tmp, MemoryLayer shm, DataChanges changes) {}
 

@@ -26,10 +26,16 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>An in-memory cluster starts from a template created by initdb once per JVM and shared read-only between
- * clusters; its own writes go to a private layer. A directory cluster is created by copying that template
- * into the directory when the directory holds no cluster yet; the directory is locked while open, so a second
- * cluster on it (in this JVM or another) is refused.
+ * <p>An in-memory cluster starts from a template, the data directory initdb creates, which is built once per
+ * machine and kept in a cache directory ({@link Builder#cacheDirectory(Path)}), and shared read-only between
+ * clusters; its own writes go to a private layer. By default it does not even run PostgreSQL's start-up: a
+ * backend started once on the template is captured, and new clusters continue from that snapshot, sharing
+ * its memory and files copy-on-write ({@link Builder#snapshot(boolean)}). A directory cluster is created by
+ * copying the template into the directory when the directory holds no cluster yet; the directory is locked
+ * while open, so a second cluster on it (in this JVM or another) is refused.
+ *
+ * <p>Each cluster has its own backend thread, memory and files: clusters may be used from different threads
+ * at once.
  */
 public final class PgliteCluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PgliteCluster.class);
@@ -62,8 +68,11 @@ public final class PgliteCluster implements AutoCloseable {
         long t0 = System.nanoTime();
         Started s;
         if (b.dataDirectory == null && b.snapshot && b.prepareNext) {
-            s = PreparedClusters.take(new PreparedClusters.Key(b.initdbOptions, b.database, List.copyOf(b.settings),
-                    b.memoryLimit, b.stackBytes, b.cacheDirectory()), () -> start(b));
+            // A copy: the caller may change its builder while the next cluster is prepared in the background.
+            Builder settings = b.copy();
+            s = PreparedClusters.take(new PreparedClusters.Key(settings.initdbOptions, settings.database,
+                    List.copyOf(settings.settings), settings.memoryLimit, settings.stackBytes,
+                    settings.cacheDirectory()), () -> start(settings));
         } else {
             s = start(b);
         }
@@ -300,6 +309,20 @@ public final class PgliteCluster implements AutoCloseable {
         private int maxConnections = 100;
 
         private Builder() {}
+
+        private Builder copy() {
+            Builder c = new Builder();
+            c.dataDirectory = dataDirectory;
+            c.initdbOptions = initdbOptions;
+            c.database = database;
+            c.memoryLimit = memoryLimit;
+            c.stackBytes = stackBytes;
+            c.snapshot = snapshot;
+            c.prepareNext = prepareNext;
+            c.cacheDirectory = cacheDirectory();
+            c.settings.addAll(settings);
+            return c;
+        }
 
         /** Keeps the cluster in memory (the default). */
         public Builder inMemory() {

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * CRC-32C of all of it. {@code key} digests the template's key, the database and the settings; {@code host}
  * digests this host's code (the classes of this library and of Chicory, by size and modification time),
  * because the image depends on how the host drove start-up. A snapshot of another host version is never
- * used, and storing one removes those of other host versions for the same key.
+ * used; storing one keeps only the {@value #KEEP} most recent host versions of the same key (several
+ * checkouts or versions may share a cache).
  *
  * <p>Files are written to a temporary name and renamed into place atomically, so JVMs capturing the same
  * snapshot at once each write a complete file and readers never see a partial one; a file that fails its
@@ -56,6 +57,8 @@ final class SnapshotStore {
     /** Bump when the file layout or what a snapshot holds changes. */
     private static final int FORMAT = 1;
     private static final String SUFFIX = ".snapshot";
+    /** Snapshots kept per key, of different host versions, most recently written first. */
+    static final int KEEP = 3;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static volatile String hostFingerprint;
 
@@ -68,9 +71,14 @@ final class SnapshotStore {
         this.dir = cacheDirectory.resolve("snapshots");
     }
 
-    /** The key of a snapshot: what the started backend depends on besides the host code. */
+    /**
+     * The key of a snapshot: what the started backend depends on besides the host code. The template enters
+     * with its content digest: the snapshot's files are a difference against that exact template, and a
+     * template rebuilt with the same inputs has other contents (time stamps, system identifier).
+     */
     static String key(Templates.Template template, String database, List<String> settings) {
-        return digest(String.join("\n", "snapshot", template.key(), database, String.join("\u0000", settings)), 12);
+        return digest(String.join("\n", "snapshot", template.key(), template.contentDigest(), database,
+                String.join("\u0000", settings)), 12);
     }
 
     private Path file(String key) {
@@ -115,7 +123,7 @@ final class SnapshotStore {
             Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             LOG.info("stored the started-backend snapshot {} ({} MB) in {} ms", f, Files.size(f) >> 20,
                     (System.nanoTime() - t0) / 1_000_000);
-            removeOtherHosts(key, f);
+            removeOldHosts(key);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot store the snapshot {}: {}", f, e.toString());
             try {
@@ -126,15 +134,25 @@ final class SnapshotStore {
         }
     }
 
-    /** Snapshots of other host versions for the same key can never be used again by this host. */
-    private void removeOtherHosts(String key, Path keep) throws IOException {
+    /** Bounds the cache: snapshots of host versions that stopped writing are removed, oldest first. */
+    private void removeOldHosts(String key) throws IOException {
+        List<Path> all = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, key + "-*" + SUFFIX)) {
-            for (Path p : s) {
-                if (!p.equals(keep)) {
-                    LOG.info("removing the snapshot {} of another pglite-java build", p);
-                    Files.deleteIfExists(p);
-                }
+            s.forEach(all::add);
+        }
+        if (all.size() <= KEEP) {
+            return;
+        }
+        all.sort(java.util.Comparator.comparing((Path p) -> {
+            try {
+                return Files.getLastModifiedTime(p).toMillis();
+            } catch (IOException e) {
+                return 0L;
             }
+        }).reversed());
+        for (Path p : all.subList(KEEP, all.size())) {
+            LOG.info("removing the snapshot {} of an older pglite-java build", p);
+            Files.deleteIfExists(p);
         }
     }
 

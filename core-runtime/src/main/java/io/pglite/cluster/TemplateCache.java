@@ -139,16 +139,26 @@ final class TemplateCache {
     }
 
     /**
+     * A template as loaded: its files and a digest of its exact content. Two initdb runs with the same inputs
+     * differ (time stamps, the system identifier), so what was made from one template (a started-backend
+     * snapshot) is tied to this digest, not to the key.
+     *
+     * @param data the data directory, frozen
+     * @param contentDigest SHA-256 (hex) of the entry's manifest, which lists every file's size and checksum
+     */
+    record Loaded(MemoryLayer data, String contentDigest) {}
+
+    /**
      * Returns the template of {@code key}: loaded from disk when a sound entry exists, otherwise built with
      * {@code initdb} (under the lock, after checking again) and stored.
      *
      * @param key the template's key ({@link #key})
      * @param initdb creates the data directory (runs initdb); called at most once, under the lock
-     * @return a frozen layer holding the data directory
+     * @return the frozen data directory and its content digest
      */
-    MemoryLayer load(String key, Supplier<MemoryLayer> initdb) {
+    Loaded load(String key, Supplier<MemoryLayer> initdb) {
         Path entry = entry(key);
-        MemoryLayer found = tryRead(entry);
+        Loaded found = tryRead(entry);
         if (found != null) {
             return found;
         }
@@ -182,8 +192,7 @@ final class TemplateCache {
                         LOG.info("building the PostgreSQL template {} (initdb, once per machine and distribution;"
                                 + " about 15 s)", entry);
                         MemoryLayer data = initdb.get();
-                        store(key, data);
-                        return data;
+                        return new Loaded(data, store(key, data));
                     } finally {
                         lock.release();
                     }
@@ -197,7 +206,7 @@ final class TemplateCache {
     // ---- reading -----------------------------------------------------------------------------------------
 
     /** Reads and verifies an entry; null if it is missing or damaged (the reason is logged). */
-    private MemoryLayer tryRead(Path entry) {
+    private Loaded tryRead(Path entry) {
         Path manifest = entry.resolve(MANIFEST);
         if (!Files.isRegularFile(manifest)) {
             if (Files.exists(entry)) {
@@ -207,9 +216,10 @@ final class TemplateCache {
         }
         long t0 = System.nanoTime();
         try {
-            MemoryLayer layer = read(entry, Files.readAllLines(manifest, StandardCharsets.UTF_8));
+            byte[] manifestBytes = Files.readAllBytes(manifest);
+            MemoryLayer layer = read(entry, List.of(new String(manifestBytes, StandardCharsets.UTF_8).split("\n")));
             LOG.info("loaded the cached PostgreSQL template {} in {} ms", entry, (System.nanoTime() - t0) / 1_000_000);
-            return layer;
+            return new Loaded(layer, sha256(manifestBytes));
         } catch (DamagedException | IOException | UncheckedIOException e) {
             LOG.warn("cached template {} is damaged: {}", entry, e.getMessage());
             return null;
@@ -297,7 +307,8 @@ final class TemplateCache {
 
     // ---- writing -----------------------------------------------------------------------------------------
 
-    private void store(String key, FileTreeLayer data) throws IOException {
+    /** Writes an entry and publishes it; returns the digest of its manifest. */
+    private String store(String key, FileTreeLayer data) throws IOException {
         long t0 = System.nanoTime();
         Path tmp = templates.resolve(key + ".tmp-" + Long.toHexString(RANDOM.nextLong()));
         Files.createDirectories(tmp.resolve(DATA));
@@ -311,8 +322,8 @@ final class TemplateCache {
         Path m = tmp.resolve(MANIFEST);
         // No fsync: a cache entry need not survive a power failure, only be recognised as damaged after one,
         // which the checksums do; syncing some thousand files would double the time to store a template.
-        Files.write(m, (String.join("\n", manifest) + "\n").getBytes(StandardCharsets.UTF_8),
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        byte[] manifestBytes = (String.join("\n", manifest) + "\n").getBytes(StandardCharsets.UTF_8);
+        Files.write(m, manifestBytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
             Files.move(tmp, entry(key), StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException e) {
@@ -320,6 +331,15 @@ final class TemplateCache {
             throw e;
         }
         LOG.info("stored the PostgreSQL template {} in {} ms", entry(key), (System.nanoTime() - t0) / 1_000_000);
+        return sha256(manifestBytes);
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void writeTree(FileTreeLayer layer, String dir, Path target, List<String> manifest)

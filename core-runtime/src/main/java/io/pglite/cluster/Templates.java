@@ -27,8 +27,9 @@ final class Templates {
      * @param dataDirectory the data directory initdb created
      * @param options the initdb options it was created with
      * @param key its key in the template cache
+     * @param contentDigest digest of its exact content (see {@link TemplateCache.Loaded})
      */
-    record Template(MemoryLayer dataDirectory, InitdbOptions options, String key) {}
+    record Template(MemoryLayer dataDirectory, InitdbOptions options, String key, String contentDigest) {}
 
     /** Loads each template once; other threads asking for the same one wait. */
     private static final class Holder {
@@ -36,8 +37,8 @@ final class Templates {
 
         synchronized Template get(Distribution distribution, InitdbOptions options, String key, Path cacheDir) {
             if (value == null) {
-                MemoryLayer data = new TemplateCache(cacheDir).load(key, () -> create(distribution, options));
-                value = new Template(data, options, key);
+                TemplateCache.Loaded loaded = new TemplateCache(cacheDir).load(key, () -> create(distribution, options));
+                value = new Template(loaded.data(), options, key, loaded.contentDigest());
             }
             return value;
         }

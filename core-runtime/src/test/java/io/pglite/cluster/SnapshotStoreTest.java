@@ -98,6 +98,42 @@ class SnapshotStoreTest {
         assertThat(store.read(d, template, key)).isNull();
     }
 
+    @Test
+    void onlyTheMostRecentHostVersionsOfASnapshotAreKept() throws Exception {
+        Distribution d = Distribution.pg18();
+        Templates.Template template = Templates.get(d, InitdbOptions.DEFAULTS, TemplateCache.defaultDirectory());
+        Snapshots.Snapshot snapshot = Snapshots.get(d, template, "postgres", List.of(),
+                TemplateCache.defaultDirectory()).orElseThrow();
+        String key = SnapshotStore.key(template, "postgres", List.of());
+        Path snapshots = Files.createDirectories(dir.resolve("snapshots"));
+        for (int i = 0; i < 4; i++) {
+            Path old = snapshots.resolve(key + "-old" + i + ".snapshot");
+            Files.writeString(old, "from another build");
+            Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.fromMillis(1_000_000L * (i + 1)));
+        }
+        Files.writeString(snapshots.resolve("otherkey-old.snapshot"), "another key: not touched");
+        new SnapshotStore(dir).write(key, snapshot);
+        try (Stream<Path> files = Files.list(snapshots)) {
+            assertThat(files.map(p -> p.getFileName().toString()).sorted()).containsExactly(
+                    key + "-" + SnapshotStore.hostFingerprint() + ".snapshot", key + "-old2.snapshot",
+                    key + "-old3.snapshot", "otherkey-old.snapshot");
+        }
+    }
+
+    @Test
+    void aSnapshotBelongsToOneTemplateContentDatabaseAndSettings() {
+        Templates.Template template = Templates.get(Distribution.pg18(), InitdbOptions.DEFAULTS,
+                TemplateCache.defaultDirectory());
+        // initdb run again with the same inputs: same key, other contents (time stamps, system identifier).
+        Templates.Template rebuilt = new Templates.Template(template.dataDirectory(), template.options(),
+                template.key(), "0".repeat(64));
+        String key = SnapshotStore.key(template, "postgres", List.of());
+        assertThat(SnapshotStore.key(template, "postgres", List.of())).isEqualTo(key);
+        assertThat(SnapshotStore.key(rebuilt, "postgres", List.of())).isNotEqualTo(key);
+        assertThat(SnapshotStore.key(template, "other", List.of())).isNotEqualTo(key);
+        assertThat(SnapshotStore.key(template, "postgres", List.of("work_mem=8MB"))).isNotEqualTo(key);
+    }
+
     private static void copyTree(Path from, Path to) throws Exception {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : walk.toList()) {

@@ -100,7 +100,7 @@ class TemplateCacheTest {
         assertThat(builds).hasValue(1);
         assertSameFiles(cache.load(key, () -> {
             throw new AssertionError("a sound entry must not be rebuilt");
-        }), good);
+        }).data(), good);
 
         Path entry = cache.entry(key);
         Path relation = entry.resolve(TemplateCache.DATA).resolve("global/1262"); // pg_database
@@ -129,12 +129,12 @@ class TemplateCacheTest {
         MemoryLayer rebuilt = cache.load(key, () -> {
             builds.incrementAndGet();
             return good;
-        });
+        }).data();
         assertThat(builds).hasValue(2);
         assertSameFiles(rebuilt, good);
         assertSameFiles(cache.load(key, () -> {
             throw new AssertionError("the rebuilt entry must be sound");
-        }), good);
+        }).data(), good);
         try (Stream<Path> entries = Files.list(entry.getParent())) {
             assertThat(entries.map(p -> p.getFileName().toString()).sorted()).containsExactly(key, key + ".lock");
         }
