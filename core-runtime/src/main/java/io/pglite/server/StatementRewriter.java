@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
  * ParseComplete is dropped), so each connection sees the statements it created and no others.
  */
 final class StatementRewriter {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StatementRewriter.class);
     /** NAMEDATALEN - 1: PostgreSQL's prepared-statement names are truncated beyond this many bytes. */
     private static final int MAX_NAME_BYTES = 63;
     /** Parse messages up to this size are remembered to re-create the statement when needed. */
@@ -258,6 +259,7 @@ final class StatementRewriter {
                 }
             }
             if (inject != null) {
+                LOG.debug("{}: re-creating statement for message {}", prefix, type);
                 pending = endChunk(chunks, pending, b, passStart, p);
                 chunks.add(new Chunk(inject, 0, inject.length, true));
                 passStart = p;
