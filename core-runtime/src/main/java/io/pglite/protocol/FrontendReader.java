@@ -107,6 +107,11 @@ public final class FrontendReader {
      * @throws IOException on read failure
      */
     public Batch readBatch() throws IOException {
+        fill(1);
+        if (!isFrontendType(buf[start])) {
+            // As PostgreSQL: the type byte alone decides, without waiting for a length.
+            throw new ProtocolException("invalid frontend message type " + (buf[start] & 0xff));
+        }
         fill(5);
         int pos = start;
         int firstLen = frameLength(pos);

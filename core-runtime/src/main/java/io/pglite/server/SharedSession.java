@@ -249,11 +249,6 @@ final class SharedSession implements BackendOutput.Listener {
         }
     }
 
-    /** Asks the backend to stop what it runs for {@code conn} (its client went away), if it runs anything. */
-    void abandon(ClientConnection conn) {
-        cancel(conn);
-    }
-
     // ---- running --------------------------------------------------------------------------------------
 
     /**

@@ -274,4 +274,33 @@ class ServerFeaturesTest {
             }
         }
     }
+
+    @Test
+    void aClientThatStopsReadingIsDisconnectedAndOthersGoOn() throws Exception {
+        try (PgliteCluster cluster = PgliteCluster.builder().build()) {
+            PgliteServer s = cluster.startServer(cluster.serverOptions()
+                    .clientWriteTimeout(Duration.ofSeconds(1)).build());
+            try (Wire.Client slow = new Wire.Client(s.host(), s.port(), "postgres", "postgres");
+                    Connection other = connect(s, "postgres", null)) {
+                slow.socket.setReceiveBufferSize(4096);
+                // About 100 MB of rows, far more than the socket buffers hold; the client never reads them.
+                slow.send(Wire.query("SELECT repeat('x', 1000) FROM generate_series(1, 100000)"));
+                awaitRunning(s, slow.greeting);
+                // The other connection waits behind the stalled one only until the server gives up on it.
+                assertThat(scalar(other, "SELECT 'served'")).isEqualTo("served");
+                awaitConnections(s, 1);
+            }
+        }
+    }
+
+    /** Waits until the backend runs the request of the raw client whose greeting is given. */
+    private static void awaitRunning(PgliteServer s, List<Wire.Msg> greeting) throws Exception {
+        int pid = greeting.stream().filter(m -> m.type() == 'K').findFirst()
+                .map(m -> Wire.readInt(m.body(), 0)).orElseThrow();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (s.executingPid() != pid) {
+            assertThat(System.nanoTime()).as("the request should be running").isLessThan(deadline);
+            Thread.sleep(2);
+        }
+    }
 }

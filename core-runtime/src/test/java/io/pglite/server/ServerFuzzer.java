@@ -179,9 +179,14 @@ final class ServerFuzzer {
             case 8 -> { // garbage bytes after startup
                 byte[] g = randomBytes(r, 1 + r.nextInt(256));
                 out.write(g);
-                if (!incompleteFrame(g)) {
-                    expectAnswerOrClose(s, in, false);
-                } // else the server rightly waits for the rest of the message, as PostgreSQL does
+                switch (framing(g)) {
+                    case INVALID -> expectAnswerOrClose(s, in, false); // refused: an error, then closed
+                    case COMPLETE -> probe(s, in, out); // whole (random) messages: they are answered
+                    default -> {
+                        // the last message is incomplete: the server rightly waits for the rest, as PostgreSQL
+                        // does; the client leaves
+                    }
+                }
             }
             default -> { // random well-framed messages with random bodies, then a question
                 int n = 1 + r.nextInt(20);
@@ -274,13 +279,33 @@ final class ServerFuzzer {
         }
     }
 
-    /** True when the bytes begin with a plausible frame header whose declared length was not all sent. */
-    private static boolean incompleteFrame(byte[] g) {
-        if (g.length < 5 || new String(TYPES).indexOf((char) (g[0] & 0xff)) < 0) {
-            return g.length < 5 && new String(TYPES).indexOf((char) (g[0] & 0xff)) >= 0;
+    private enum Framing { INVALID, INCOMPLETE, COMPLETE }
+
+    /** How the server frames these bytes: a bad type or length somewhere, an incomplete last message, or whole. */
+    private static Framing framing(byte[] g) {
+        int p = 0;
+        while (p < g.length) {
+            char type = (char) (g[p] & 0xff);
+            if (new String(TYPES).indexOf(type) < 0 && type != 'X') {
+                return Framing.INVALID;
+            }
+            if (g.length - p < 5) {
+                return Framing.INCOMPLETE;
+            }
+            int len = Wire.readInt(g, p + 1);
+            boolean large = "BFPQd".indexOf(type) >= 0;
+            if (len < 4 || len > (large ? (1 << 30) - 2 : 10_000)) {
+                return Framing.INVALID;
+            }
+            if (type == 'X') {
+                return Framing.INVALID; // Terminate: the server closes
+            }
+            if ((long) p + 1 + len > g.length) {
+                return Framing.INCOMPLETE;
+            }
+            p += 1 + len;
         }
-        int len = Wire.readInt(g, 1);
-        return len >= 4 && len <= (1 << 30) && len + 1 > g.length;
+        return Framing.COMPLETE;
     }
 
     /** True when the bytes end with a ReadyForQuery message ('Z', length 5, status). */
