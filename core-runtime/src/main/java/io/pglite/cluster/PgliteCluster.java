@@ -55,6 +55,7 @@ public final class PgliteCluster implements AutoCloseable {
     private final boolean inMemory;
     private PgliteServer server;
     private boolean closed;
+    private boolean directSession;
 
     private PgliteCluster(Builder b) {
         // Parsing the backend module and loading its compiled classes take most of a new JVM's first second;
@@ -71,7 +72,7 @@ public final class PgliteCluster implements AutoCloseable {
             // A copy: the caller may change its builder while the next cluster is prepared in the background.
             Builder settings = b.copy();
             s = PreparedClusters.take(new PreparedClusters.Key(settings.initdbOptions, settings.database,
-                    List.copyOf(settings.settings), settings.memoryLimit, settings.stackBytes,
+                    List.copyOf(settings.settings), settings.setupIds(), settings.memoryLimit, settings.stackBytes,
                     settings.cacheDirectory()), () -> start(settings));
         } else {
             s = start(b);
@@ -111,7 +112,8 @@ public final class PgliteCluster implements AutoCloseable {
         ClusterFiles clusterFiles = null;
         try {
             if (b.dataDirectory == null) {
-                Templates.Template template = Templates.get(distribution, b.initdbOptions, b.cacheDirectory());
+                Templates.Template template = b.template != null ? b.template
+                        : Templates.forCluster(distribution, b);
                 if (b.snapshot) {
                     Optional<Snapshots.Snapshot> snapshot = Snapshots.get(distribution, template, database,
                             b.settings, b.cacheDirectory());
@@ -134,7 +136,7 @@ public final class PgliteCluster implements AutoCloseable {
                 clusterFiles = ClusterFiles.inMemory(distribution, template);
             } else {
                 clusterFiles = ClusterFiles.onDirectory(distribution,
-                        () -> Templates.get(distribution, b.initdbOptions, b.cacheDirectory()), b.dataDirectory);
+                        () -> Templates.forCluster(distribution, b), b.dataDirectory);
             }
             ClusterFiles f = clusterFiles;
             long memoryLimit = b.memoryLimit;
@@ -246,6 +248,53 @@ public final class PgliteCluster implements AutoCloseable {
         return b;
     }
 
+    /**
+     * Runs SQL directly on the backend, as one simple query: several statements separated by semicolons run
+     * in order (in one implicit transaction unless they contain their own transaction control); dollar quoting,
+     * functions and DO blocks work, psql's backslash commands and {@code COPY FROM STDIN} do not. It is meant
+     * for preparing a cluster before clients connect (see {@link TemplateSetup}); once the server is running,
+     * connect through {@link #jdbcUrl()} instead.
+     *
+     * @param sql the SQL to run
+     * @throws ClusterException with PostgreSQL's message and SQLSTATE if a statement fails, or if the server is
+     *     already running
+     */
+    public synchronized void execute(String sql) {
+        if (closed) {
+            throw new ClusterException("the cluster is closed");
+        }
+        if (server != null) {
+            throw new ClusterException("execute() runs before the server starts; connect to " + jdbcUrl()
+                    + " instead");
+        }
+        if (!directSession) {
+            BackendSql.startSession(backend, username, database);
+            directSession = true;
+        }
+        BackendSql.execute(backend, sql);
+    }
+
+    /**
+     * Shuts PostgreSQL down cleanly and returns a copy of the data directory (sharing pages with it), for a
+     * template made from this cluster. The cluster is closed afterwards.
+     */
+    synchronized io.pglite.fs.MemoryLayer shutDownKeepingData() {
+        if (!inMemory) {
+            throw new IllegalStateException("only an in-memory cluster's data is kept");
+        }
+        closed = true;
+        try {
+            if (server != null) {
+                server.close();
+            }
+            backend.close();
+            return thread.call(() -> io.pglite.fs.MemoryLayer.copyOf(files.dataLayer()));
+        } finally {
+            thread.close();
+            files.close();
+        }
+    }
+
     /** The JDBC URL of the cluster's server (started on first use). */
     public String jdbcUrl() {
         PgliteServer s = server();
@@ -307,8 +356,42 @@ public final class PgliteCluster implements AutoCloseable {
         private String password;
         private AuthMethod authMethod;
         private int maxConnections = 100;
+        private final List<TemplateSetup> setups = new ArrayList<>();
+        /** The template to start from instead of resolving one (clusters that build derived templates). */
+        private Templates.Template template;
 
         private Builder() {}
+
+        InitdbOptions initdbOptions() {
+            return initdbOptions;
+        }
+
+        String database() {
+            return database;
+        }
+
+        List<TemplateSetup> setups() {
+            return List.copyOf(setups);
+        }
+
+        List<String> setupIds() {
+            return setups.stream().map(TemplateSetup::id).toList();
+        }
+
+        /**
+         * The builder of a cluster that makes a derived template: in memory on {@code base}, serving
+         * {@code database}, booted (no snapshot, nothing prepared), with no password, setups or settings.
+         */
+        Builder copyForSetup(Templates.Template base, String database) {
+            Builder c = new Builder();
+            c.initdbOptions = initdbOptions;
+            c.database = database;
+            c.stackBytes = stackBytes;
+            c.snapshot = false;
+            c.cacheDirectory = cacheDirectory();
+            c.template = base;
+            return c;
+        }
 
         private Builder copy() {
             Builder c = new Builder();
@@ -321,6 +404,8 @@ public final class PgliteCluster implements AutoCloseable {
             c.prepareNext = prepareNext;
             c.cacheDirectory = cacheDirectory();
             c.settings.addAll(settings);
+            c.setups.addAll(setups);
+            c.template = template;
             return c;
         }
 
@@ -345,7 +430,10 @@ public final class PgliteCluster implements AutoCloseable {
             return this;
         }
 
-        /** The database the backend serves ({@code postgres} by default). */
+        /**
+         * The database the backend serves ({@code postgres} by default). Another name is created once, into a
+         * template of its own (cached like the initdb template).
+         */
         public Builder database(String database) {
             this.database = Objects.requireNonNull(database, "database");
             return this;
@@ -436,6 +524,30 @@ public final class PgliteCluster implements AutoCloseable {
 
         Path cacheDirectory() {
             return cacheDirectory != null ? cacheDirectory : TemplateCache.defaultDirectory();
+        }
+
+        /**
+         * Adds work done once into the cluster's template instead of into every cluster: schema, migrations,
+         * reference data. The result is cached on disk, keyed by the setup's {@link TemplateSetup#id() id}, so a
+         * later cluster (or a later JVM) with the same setups starts from it at once. Setups apply in the order
+         * they were added, in the cluster's database, as the cluster's user.
+         *
+         * @param setup the setup
+         * @return this builder
+         */
+        public Builder setup(TemplateSetup setup) {
+            setups.add(Objects.requireNonNull(setup, "setup"));
+            return this;
+        }
+
+        /**
+         * Adds an SQL script to run once into the template ({@link TemplateSetup#sql(String)}).
+         *
+         * @param sql the script
+         * @return this builder
+         */
+        public Builder initSql(String sql) {
+            return setup(TemplateSetup.sql(sql));
         }
 
         /** The JVM stack size of the backend thread (deep SQL recursion needs deep JVM stacks). */

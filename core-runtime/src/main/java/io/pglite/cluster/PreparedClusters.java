@@ -31,7 +31,7 @@ final class PreparedClusters {
     private PreparedClusters() {}
 
     /** What makes two clusters interchangeable. */
-    record Key(InitdbOptions options, String database, List<String> settings, long memoryLimit, long stackBytes,
+    record Key(InitdbOptions options, String database, List<String> settings, List<String> setups, long memoryLimit, long stackBytes,
             Path cacheDirectory) {}
 
     /**

@@ -3,13 +3,10 @@ package io.pglite.cluster;
 import io.pglite.backend.PostgresBackend;
 import io.pglite.backend.WasmThread;
 import io.pglite.distribution.Distribution;
-import io.pglite.protocol.StartupPackets;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -92,8 +89,7 @@ final class Snapshots {
     static void warmUp(PostgresBackend backend, String user, String database) {
         try {
             OutputStream sink = OutputStream.nullOutputStream();
-            byte[] startup = startupPacket(Map.of("user", user, "database", database));
-            backend.startup(startup, sink);
+            BackendSql.startSession(backend, user, database);
             byte[] select = concat(message('P', cstr(""), cstr("SELECT 1"), new byte[] {0, 0}),
                     message('B', cstr(""), cstr(""), new byte[] {0, 0, 0, 0, 0, 0}),
                     message('D', new byte[] {'P'}, cstr("")),
@@ -107,26 +103,12 @@ final class Snapshots {
         }
     }
 
-    private static byte[] startupPacket(Map<String, String> params) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (Map.Entry<String, String> e : new java.util.TreeMap<>(params).entrySet()) {
-            body.writeBytes(cstr(e.getKey()));
-            body.writeBytes(cstr(e.getValue()));
-        }
-        body.write(0);
-        byte[] b = body.toByteArray();
-        return ByteBuffer.allocate(8 + b.length).putInt(8 + b.length).putInt(StartupPackets.PROTOCOL_3_0).put(b)
-                .array();
-    }
-
     private static byte[] message(char type, byte[]... parts) {
-        byte[] body = concat(parts);
-        return ByteBuffer.allocate(5 + body.length).put((byte) type).putInt(4 + body.length).put(body).array();
+        return BackendSql.message(type, parts);
     }
 
     private static byte[] cstr(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        return java.util.Arrays.copyOf(b, b.length + 1);
+        return BackendSql.cstr(s);
     }
 
     private static byte[] concat(byte[]... parts) {

@@ -133,6 +133,24 @@ final class TemplateCache {
         }
     }
 
+    /**
+     * The key of a template derived from another by one step (a database created, a setup applied).
+     *
+     * @param baseKey the key of the template the step starts from
+     * @param baseDigest that template's content digest: a rebuilt base invalidates what was made from it
+     * @param step what the step does, including its setup's id
+     * @return 32 hex digits
+     */
+    static String derivedKey(String baseKey, String baseDigest, String step) {
+        String inputs = String.join("\n", HEADER, "derived", baseKey, baseDigest, step);
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(inputs.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The entry directory of a key. */
     Path entry(String key) {
         return templates.resolve(key);
@@ -153,10 +171,11 @@ final class TemplateCache {
      * {@code initdb} (under the lock, after checking again) and stored.
      *
      * @param key the template's key ({@link #key})
-     * @param initdb creates the data directory (runs initdb); called at most once, under the lock
+     * @param what what building it involves, for the log
+     * @param initdb creates the data directory (runs initdb or a setup); called at most once, under the lock
      * @return the frozen data directory and its content digest
      */
-    Loaded load(String key, Supplier<MemoryLayer> initdb) {
+    Loaded load(String key, String what, Supplier<MemoryLayer> initdb) {
         Path entry = entry(key);
         Loaded found = tryRead(entry);
         if (found != null) {
@@ -189,8 +208,7 @@ final class TemplateCache {
                             Files.move(entry, aside, StandardCopyOption.ATOMIC_MOVE);
                             deleteTree(aside);
                         }
-                        LOG.info("building the PostgreSQL template {} (initdb, once per machine and distribution;"
-                                + " about 15 s)", entry);
+                        LOG.info("building the PostgreSQL template {} ({})", entry, what);
                         MemoryLayer data = initdb.get();
                         return new Loaded(data, store(key, data));
                     } finally {

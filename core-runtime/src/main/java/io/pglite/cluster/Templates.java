@@ -5,6 +5,8 @@ import io.pglite.distribution.Distribution;
 import io.pglite.fs.MemoryLayer;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -35,9 +37,10 @@ final class Templates {
     private static final class Holder {
         private Template value;
 
-        synchronized Template get(Distribution distribution, InitdbOptions options, String key, Path cacheDir) {
+        synchronized Template get(InitdbOptions options, String key, Path cacheDir, String what,
+                Supplier<MemoryLayer> create) {
             if (value == null) {
-                TemplateCache.Loaded loaded = new TemplateCache(cacheDir).load(key, () -> create(distribution, options));
+                TemplateCache.Loaded loaded = new TemplateCache(cacheDir).load(key, what, create);
                 value = new Template(loaded.data(), options, key, loaded.contentDigest());
             }
             return value;
@@ -50,7 +53,71 @@ final class Templates {
      */
     static Template get(Distribution distribution, InitdbOptions options, Path cacheDir) {
         String key = TemplateCache.key(distribution, options);
-        return CACHE.computeIfAbsent(key, k -> new Holder()).get(distribution, options, key, cacheDir);
+        return CACHE.computeIfAbsent(key, k -> new Holder()).get(options, key, cacheDir,
+                "initdb, once per machine and distribution; about 15 s", () -> create(distribution, options));
+    }
+
+    /** Forgets the templates loaded in this JVM (tests: the next use reads the disk cache). */
+    static void forgetLoaded() {
+        CACHE.clear();
+    }
+
+    /** Databases initdb creates: a cluster may serve them without a setup. */
+    private static final Set<String> INITDB_DATABASES = Set.of("postgres", "template1");
+
+    /**
+     * The template a cluster starts from: initdb's, then, in order, the database the cluster serves created
+     * (unless initdb made it) and the cluster's setups applied. Each step is a template of its own, cached on
+     * disk under a key made of the previous template's key and content digest and the step's id.
+     */
+    static Template forCluster(Distribution distribution, PgliteCluster.Builder b) {
+        Template t = get(distribution, b.initdbOptions(), b.cacheDirectory());
+        String database = b.database();
+        if (!INITDB_DATABASES.contains(database)) {
+            t = derived(t, "database:" + database, "postgres", b, TemplateSetup.of("create database",
+                    c -> c.execute("CREATE DATABASE " + quoteIdentifier(database))));
+        }
+        for (TemplateSetup setup : b.setups()) {
+            t = derived(t, "setup:" + setup.id(), database, b, setup);
+        }
+        return t;
+    }
+
+    /**
+     * A template made from another by one step: a cluster is started on {@code base} (no snapshot, serving
+     * {@code database}), the step applied, PostgreSQL shut down cleanly (a shutdown checkpoint, so clusters
+     * started on the result need no recovery) and its data directory kept.
+     */
+    private static Template derived(Template base, String step, String database, PgliteCluster.Builder b,
+            TemplateSetup setup) {
+        String key = TemplateCache.derivedKey(base.key(), base.contentDigest(), step);
+        Path cacheDir = b.cacheDirectory();
+        return CACHE.computeIfAbsent(key, k -> new Holder()).get(base.options(), key, cacheDir,
+                setup.toString() + " on top of template " + base.key(), () -> {
+                    PgliteCluster.Builder sb = b.copyForSetup(base, database);
+                    PgliteCluster cluster = sb.build();
+                    boolean done = false;
+                    try {
+                        setup.apply(cluster);
+                        MemoryLayer data = cluster.shutDownKeepingData();
+                        done = true;
+                        data.freeze();
+                        return data;
+                    } catch (ClusterException e) {
+                        throw new ClusterException("template setup failed (" + setup + "): " + e.getMessage(), e);
+                    } catch (Exception e) {
+                        throw new ClusterException("template setup failed (" + setup + "): " + e, e);
+                    } finally {
+                        if (!done) {
+                            cluster.close();
+                        }
+                    }
+                });
+    }
+
+    /** Quotes an SQL identifier the way PostgreSQL's quote_ident does. */
+    static String quoteIdentifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
     }
 
     /** Runs initdb into a new memory layer (frozen, shareable). */

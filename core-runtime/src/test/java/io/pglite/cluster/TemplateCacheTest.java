@@ -93,12 +93,12 @@ class TemplateCacheTest {
         AtomicInteger builds = new AtomicInteger();
         TemplateCache cache = new TemplateCache(dir.resolve("cache"));
         String key = "test-" + damage.name().toLowerCase(java.util.Locale.ROOT);
-        cache.load(key, () -> {
+        cache.load(key, "test", () -> {
             builds.incrementAndGet();
             return good;
         });
         assertThat(builds).hasValue(1);
-        assertSameFiles(cache.load(key, () -> {
+        assertSameFiles(cache.load(key, "test", () -> {
             throw new AssertionError("a sound entry must not be rebuilt");
         }).data(), good);
 
@@ -126,13 +126,13 @@ class TemplateCacheTest {
         // A builder killed half-way left its temporary directory behind; the rebuild cleans it up.
         Files.createDirectories(entry.resolveSibling(key + ".tmp-dead"));
 
-        MemoryLayer rebuilt = cache.load(key, () -> {
+        MemoryLayer rebuilt = cache.load(key, "test", () -> {
             builds.incrementAndGet();
             return good;
         }).data();
         assertThat(builds).hasValue(2);
         assertSameFiles(rebuilt, good);
-        assertSameFiles(cache.load(key, () -> {
+        assertSameFiles(cache.load(key, "test", () -> {
             throw new AssertionError("the rebuilt entry must be sound");
         }).data(), good);
         try (Stream<Path> entries = Files.list(entry.getParent())) {

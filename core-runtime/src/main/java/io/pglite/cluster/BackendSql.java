@@ -1,0 +1,119 @@
+package io.pglite.cluster;
+
+import io.pglite.backend.PostgresBackend;
+import io.pglite.protocol.StartupPackets;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Talks to a backend directly, without the server: a session's start-up and simple queries, for work the
+ * cluster does itself (warming a backend before a snapshot, template setups). A backend serves one session at
+ * a time; these are used only while no server shares the backend.
+ */
+final class BackendSql {
+    private BackendSql() {}
+
+    /** Starts a session as {@code user} on {@code database}; what the backend answers is dropped. */
+    static void startSession(PostgresBackend backend, String user, String database) {
+        try {
+            backend.startup(startupPacket(Map.of("user", user, "database", database)),
+                    OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs SQL as one simple query (several statements separated by semicolons run in order, in one implicit
+     * transaction unless they contain their own transaction control) and fails on the first error.
+     *
+     * @throws ClusterException with PostgreSQL's message, SQLSTATE and position when a statement fails
+     */
+    static void execute(PostgresBackend backend, String sql) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] q = message('Q', cstr(sql));
+        try {
+            backend.exchange(q, 0, q.length, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String error = firstError(out.toByteArray());
+        if (error != null) {
+            throw new ClusterException(error);
+        }
+    }
+
+    /** The first ErrorResponse among backend messages, as "ERROR: message (SQLSTATE x) ...", or null. */
+    static String firstError(byte[] messages) {
+        ByteBuffer b = ByteBuffer.wrap(messages);
+        while (b.remaining() >= 5) {
+            byte type = b.get();
+            int len = b.getInt();
+            if (len < 4 || len - 4 > b.remaining()) {
+                return null;
+            }
+            int end = b.position() + len - 4;
+            if (type == 'E') {
+                Map<Character, String> fields = new TreeMap<>();
+                int p = b.position();
+                while (p < end && messages[p] != 0) {
+                    char code = (char) messages[p];
+                    int z = p + 1;
+                    while (z < end && messages[z] != 0) {
+                        z++;
+                    }
+                    fields.put(code, new String(messages, p + 1, z - p - 1, StandardCharsets.UTF_8));
+                    p = z + 1;
+                }
+                StringBuilder s = new StringBuilder();
+                s.append(fields.getOrDefault('S', "ERROR")).append(": ").append(fields.get('M'))
+                        .append(" (SQLSTATE ").append(fields.get('C')).append(')');
+                if (fields.containsKey('P')) {
+                    s.append(" at character ").append(fields.get('P'));
+                }
+                if (fields.containsKey('D')) {
+                    s.append("; ").append(fields.get('D'));
+                }
+                if (fields.containsKey('W')) {
+                    s.append("; where: ").append(fields.get('W'));
+                }
+                return s.toString();
+            }
+            b.position(end);
+        }
+        return null;
+    }
+
+    static byte[] startupPacket(Map<String, String> params) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Map.Entry<String, String> e : new TreeMap<>(params).entrySet()) {
+            body.writeBytes(cstr(e.getKey()));
+            body.writeBytes(cstr(e.getValue()));
+        }
+        body.write(0);
+        byte[] b = body.toByteArray();
+        return ByteBuffer.allocate(8 + b.length).putInt(8 + b.length).putInt(StartupPackets.PROTOCOL_3_0).put(b)
+                .array();
+    }
+
+    static byte[] message(char type, byte[]... parts) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            body.writeBytes(p);
+        }
+        byte[] bytes = body.toByteArray();
+        return ByteBuffer.allocate(5 + bytes.length).put((byte) type).putInt(4 + bytes.length).put(bytes).array();
+    }
+
+    static byte[] cstr(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return Arrays.copyOf(b, b.length + 1);
+    }
+}
