@@ -83,6 +83,8 @@ public final class PostgresBackend implements AutoCloseable {
     /** Whether statement_timeout is non-zero at the start of the current request (read on the wasm thread). */
     private volatile boolean statementTimeoutSet;
 
+    private volatile Image origin;
+
     private PostgresBackend(Supplier<EmscriptenProcess> processes, WasmThread thread, String dataDir,
             String database, List<String> settings) {
         this.processes = processes;
@@ -154,7 +156,18 @@ public final class PostgresBackend implements AutoCloseable {
             String database, List<String> settings) {
         PostgresBackend backend = new PostgresBackend(processes, thread, dataDir, database, settings);
         thread.run(() -> backend.restoreProcess(restored, image));
+        backend.origin = image;
         return backend;
+    }
+
+    /**
+     * The captured backend this one was restored from, or null if it was started. Backends restored from the
+     * same image answer the same session start-up the same way (the server shares what it learnt about that).
+     *
+     * @return the image, or null
+     */
+    public Image origin() {
+        return origin;
     }
 
     /** Cancel and statement-timeout support for a (started or restored) process. */

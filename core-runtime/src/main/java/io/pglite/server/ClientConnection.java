@@ -89,6 +89,8 @@ final class ClientConnection implements Runnable {
     private Map<String, String> settings = new LinkedHashMap<>();
     private final Map<String, String> told = new HashMap<>();
     private boolean gucDirty;
+    /** Names of ParameterStatus messages this connection received in the current unit of work. */
+    private final Set<String> reportedInUnit = new java.util.HashSet<>();
     private boolean statementsWiped;
     private boolean discardAllSeen;
     private boolean listenTagSeen;
@@ -381,7 +383,7 @@ final class ClientConnection implements Runnable {
             wantedAtStart.remove(n);
         }
         if (user.equals(options.username()) && database.equals(options.database())) {
-            SharedSession.Greeting known = session.greeting(wantedAtStart);
+            SharedSession.Greeting known = session.greeting(user, database, wantedAtStart);
             if (known != null) {
                 // Same startup settings as an earlier connection: greet without waiting for the session; the
                 // settings are applied when this connection first runs something.
@@ -421,7 +423,7 @@ final class ClientConnection implements Runnable {
             }
             startupSettings = new LinkedHashMap<>(settings);
             Map<String, String> reported = new LinkedHashMap<>(session.reported);
-            session.rememberGreeting(wantedAtStart, new SharedSession.Greeting(Map.copyOf(settings), reported));
+            session.rememberGreeting(user, database, wantedAtStart, new SharedSession.Greeting(Map.copyOf(settings), reported));
             sendGreeting(reported);
             return null;
         } finally {
@@ -735,6 +737,35 @@ final class ClientConnection implements Runnable {
         return captured;
     }
 
+    /**
+     * After a unit whose only changes of settings were plain {@code SET name = value} statements: reads just
+     * those settings (reading all of {@code pg_settings} costs several milliseconds in the backend, and every
+     * pgjdbc connection starts with such SETs).
+     */
+    private void captureSettings(Set<String> names) throws IOException {
+        if (names.stream().anyMatch(NEUTRALISED::contains)) {
+            captureSettings(); // they are reset in the shared session: the full path handles them
+            return;
+        }
+        List<String> calls = new ArrayList<>();
+        for (String n : names) {
+            calls.add("pg_catalog.current_setting(" + literal(n) + ")");
+        }
+        SharedSession.Internal r = session.internal("SELECT " + String.join(", ", calls));
+        if (r.failed() || r.rows().size() != 1 || r.rows().get(0).size() != names.size()) {
+            captureSettings();
+            return;
+        }
+        gucDirty = false;
+        int i = 0;
+        for (String n : names) {
+            String v = r.rows().get(0).get(i++);
+            session.backendSettings.put(n, v);
+            settings.put(n, v);
+        }
+        LOG.debug("connection {}: captured settings {} by name", id, names);
+    }
+
     /** After a unit that may have changed settings: records them as this connection's. */
     private void captureSettings() throws IOException {
         Map<String, String> captured = captureBackendSettings();
@@ -769,9 +800,15 @@ final class ClientConnection implements Runnable {
             session.statementEpoch++;
             statements.wipe();
         }
+        Set<String> plainSets = statements.takePlainSetNames();
         if (gucDirty) {
-            captureSettings();
+            if (plainSets != null && !plainSets.isEmpty() && plainSets.containsAll(reportedInUnit)) {
+                captureSettings(plainSets);
+            } else {
+                captureSettings();
+            }
         }
+        reportedInUnit.clear();
         List<StatementRewriter.ListenAction> actions = statements.takeListenActions();
         boolean discardAll = discardAllSeen;
         boolean listenTag = listenTagSeen;
@@ -848,6 +885,7 @@ final class ClientConnection implements Runnable {
     /** A ParameterStatus this connection's client receives. */
     void reported(String name, String value) {
         told.put(name, value);
+        reportedInUnit.add(name.toLowerCase(Locale.ROOT));
         gucDirty = true;
     }
 

@@ -66,15 +66,32 @@ final class SharedSession implements BackendOutput.Listener {
     /** What a connection with given startup settings is told at startup (so it need not wait for its turn). */
     record Greeting(Map<String, String> settings, Map<String, String> reported) {}
 
-    private final Map<Map<String, String>, Greeting> greetings = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Greetings by startup settings, user and database. Sessions of backends restored from the same started
+     * backend share them: a new cluster's first connection is then greeted without a round of the backend
+     * (reading {@code pg_settings} costs milliseconds), which matters when every test has its own cluster.
+     */
+    private final Map<List<Object>, Greeting> greetings;
 
-    Greeting greeting(Map<String, String> requested) {
-        return greetings.get(requested);
+    /** Greetings of sessions on restored backends, by the image they were restored from (weakly held). */
+    private static final Map<PostgresBackend.Image, Map<List<Object>, Greeting>> SHARED_GREETINGS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private static Map<List<Object>, Greeting> greetingsFor(PostgresBackend backend) {
+        PostgresBackend.Image origin = backend.origin();
+        if (origin == null) {
+            return new java.util.concurrent.ConcurrentHashMap<>();
+        }
+        return SHARED_GREETINGS.computeIfAbsent(origin, k -> new java.util.concurrent.ConcurrentHashMap<>());
     }
 
-    void rememberGreeting(Map<String, String> requested, Greeting g) {
+    Greeting greeting(String user, String database, Map<String, String> requested) {
+        return greetings.get(List.of(user, database, requested));
+    }
+
+    void rememberGreeting(String user, String database, Map<String, String> requested, Greeting g) {
         if (greetings.size() < 64) {
-            greetings.put(Map.copyOf(requested), g);
+            greetings.put(List.of(user, database, Map.copyOf(requested)), g);
         }
     }
 
@@ -130,6 +147,7 @@ final class SharedSession implements BackendOutput.Listener {
 
     SharedSession(PostgresBackend backend) {
         this.backend = backend;
+        this.greetings = greetingsFor(backend);
     }
 
     /**

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -71,6 +73,8 @@ final class StatementRewriter {
     private final Map<String, Boolean> portalMayCopy = new HashMap<>();
     private boolean openExtended;
     private boolean setConfigSeen;
+    private Set<String> plainSetNames = new TreeSet<>();
+    private boolean otherSettingChange;
     private final List<ListenAction> listenActions = new ArrayList<>();
 
     StatementRewriter(String prefix) {
@@ -87,6 +91,19 @@ final class StatementRewriter {
     }
 
     /** True if SQL sent since the last call mentioned set_config (settings may have changed). */
+    /**
+     * The settings named by plain {@code SET name = value} statements since the last call, or null when some
+     * SQL may have changed settings in another way (SET LOCAL, SET ... DEFAULT, several statements in one
+     * string, RESET, set_config): then only reading every session setting tells what changed.
+     */
+    Set<String> takePlainSetNames() {
+        Set<String> names = plainSetNames;
+        plainSetNames = new TreeSet<>();
+        boolean complex = otherSettingChange;
+        otherSettingChange = false;
+        return complex ? null : names;
+    }
+
     boolean takeSetConfigSeen() {
         boolean s = setConfigSeen;
         setConfigSeen = false;
@@ -341,6 +358,16 @@ final class StatementRewriter {
     private String checkSql(byte[] b, int from, int to) {
         if (containsIgnoreCase(b, from, to, SET_CONFIG)) {
             setConfigSeen = true;
+            otherSettingChange = true;
+        }
+        if (containsIgnoreCase(b, from, to, SET_BYTES)) {
+            String sql = new String(b, from, to - from, StandardCharsets.UTF_8);
+            Matcher m = PLAIN_SET.matcher(sql);
+            if (m.matches() && !m.group(2).equalsIgnoreCase("default")) {
+                plainSetNames.add(m.group(1).toLowerCase(java.util.Locale.ROOT));
+            } else if (!SELECT_OR_DML.matcher(sql).lookingAt()) {
+                otherSettingChange = true;
+            }
         }
         boolean listen = containsIgnoreCase(b, from, to, LISTEN_BYTES);
         boolean timeout = containsIgnoreCase(b, from, to, TRANSACTION_TIMEOUT_BYTES);
@@ -369,6 +396,20 @@ final class StatementRewriter {
     }
 
     private static final byte[] COPY = "copy".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SET_BYTES = "set".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * One session-level SET of one setting to a value without semicolons or quotes' surprises: what pgjdbc,
+     * psql and most drivers send. Anything else that mentions "set" outside a plain SELECT/DML is treated as
+     * a possible change of settings.
+     */
+    private static final Pattern PLAIN_SET = Pattern.compile(
+            "\\s*SET\\s+(?:SESSION\\s+)?([A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)?)\\s*(?:=|\\s+TO\\s+)\\s*"
+                    + "('[^';]*'|[A-Za-z0-9_.+-]+)\\s*;?\\s*",
+            Pattern.CASE_INSENSITIVE);
+    /** Statements that may contain the letters "set" without changing settings (UPDATE .. SET, SELECT). */
+    private static final Pattern SELECT_OR_DML = Pattern.compile(
+            "\\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|VALUES|TABLE)\\b[^;]*;?\\s*$",
+            Pattern.CASE_INSENSITIVE);
     private static final byte[] SET_CONFIG = "set_config".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LISTEN_BYTES = "listen".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRANSACTION_TIMEOUT_BYTES = "transaction_timeout".getBytes(StandardCharsets.US_ASCII);

@@ -192,6 +192,22 @@ class MultiClientTest {
     }
 
     @Test
+    void settingsChangedByDefaultValuesAndMultiStatementStringsStayPerConnection() throws Exception {
+        try (Connection a = connect(); Connection b = connect(); Statement sa = a.createStatement()) {
+            sa.execute("SET work_mem = '8MB'");
+            sa.execute("SET work_mem TO DEFAULT");
+            sa.execute("SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 2");
+            sa.execute("UPDATE pg_catalog.pg_settings SET setting = 'sql_standard' WHERE name = 'IntervalStyle'");
+            assertThat(scalar(b, "SHOW IntervalStyle")).isEqualTo("postgres");
+            assertThat(scalar(b, "SHOW extra_float_digits")).isEqualTo("1");
+            assertThat(scalar(a, "SHOW work_mem")).isEqualTo("4MB");
+            assertThat(scalar(a, "SHOW IntervalStyle")).isEqualTo("sql_standard");
+            assertThat(scalar(a, "SHOW extra_float_digits")).isEqualTo("2");
+            assertThat(scalar(b, "SHOW IntervalStyle")).isEqualTo("postgres");
+        }
+    }
+
+    @Test
     void startupParametersArePerConnectionAndResetRestoresThem() throws Exception {
         try (Wire.Client a = raw("DateStyle", "SQL", "client_encoding", "LATIN1",
                 "options", "-c search_path=pg_catalog,public");
