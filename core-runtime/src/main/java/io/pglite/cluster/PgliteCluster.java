@@ -406,6 +406,7 @@ public final class PgliteCluster implements AutoCloseable {
         private AuthMethod authMethod;
         private int maxConnections = 100;
         private final List<TemplateSetup> setups = new ArrayList<>();
+        private final List<String> extensions = new ArrayList<>();
         /** The template to start from instead of resolving one (clusters that build derived templates). */
         private Templates.Template template;
 
@@ -424,7 +425,14 @@ public final class PgliteCluster implements AutoCloseable {
         }
 
         List<String> setupIds() {
-            return setups.stream().map(TemplateSetup::id).toList();
+            List<String> ids = new ArrayList<>();
+            extensions.forEach(e -> ids.add("extension:" + e));
+            setups.forEach(s -> ids.add(s.id()));
+            return ids;
+        }
+
+        List<String> extensions() {
+            return List.copyOf(extensions);
         }
 
         /**
@@ -454,6 +462,7 @@ public final class PgliteCluster implements AutoCloseable {
             c.cacheDirectory = cacheDirectory();
             c.settings.addAll(settings);
             c.setups.addAll(setups);
+            c.extensions.addAll(extensions);
             c.password = password;
             c.authMethod = authMethod;
             c.maxConnections = maxConnections;
@@ -591,6 +600,25 @@ public final class PgliteCluster implements AutoCloseable {
          */
         public Builder setup(TemplateSetup setup) {
             setups.add(Objects.requireNonNull(setup, "setup"));
+            return this;
+        }
+
+        /**
+         * Installs extensions into the cluster's template ({@code CREATE EXTENSION ... CASCADE}, once, cached on
+         * disk like the template), so that clusters pay nothing for them: the extension's objects are there
+         * from the start, and its library is loaded on first use. Extensions are installed before the
+         * {@link #setup(TemplateSetup) setups}, in the order given.
+         *
+         * @param names extension names, as in {@code CREATE EXTENSION} (for example {@code pgcrypto},
+         *     {@code uuid-ossp}, {@code hstore})
+         * @return this builder
+         * @throws ClusterException at {@link #build()} if an extension is not bundled (the message lists those
+         *     that are)
+         */
+        public Builder extensions(String... names) {
+            for (String n : names) {
+                extensions.add(Objects.requireNonNull(n, "extension name"));
+            }
             return this;
         }
 

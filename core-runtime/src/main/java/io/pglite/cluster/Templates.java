@@ -6,8 +6,8 @@ import io.pglite.fs.MemoryLayer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Data directories created by initdb, shared read-only by the clusters started from them: kept on disk in
@@ -77,6 +77,11 @@ final class Templates {
             t = derived(t, "database:" + database, "postgres", b, TemplateSetup.of("create database",
                     c -> c.execute("CREATE DATABASE " + quoteIdentifier(database))));
         }
+        for (String extension : b.extensions()) {
+            requireAvailable(distribution, extension);
+            t = derived(t, "extension:" + extension, database, b, TemplateSetup.of("create extension " + extension,
+                    c -> c.execute("CREATE EXTENSION IF NOT EXISTS " + quoteIdentifier(extension) + " CASCADE")));
+        }
         for (TemplateSetup setup : b.setups()) {
             t = derived(t, "setup:" + setup.id(), database, b, setup);
         }
@@ -113,6 +118,37 @@ final class Templates {
                         }
                     }
                 });
+    }
+
+    private static final Map<Distribution, java.util.SortedSet<String>> AVAILABLE = new ConcurrentHashMap<>();
+
+    /**
+     * The extensions a distribution has: control files of its package (plpgsql and the other built-in ones)
+     * and of its extension bundles.
+     */
+    static java.util.SortedSet<String> availableExtensions(Distribution distribution) {
+        return AVAILABLE.computeIfAbsent(distribution, d -> {
+            java.util.SortedSet<String> names = new java.util.TreeSet<>();
+            for (io.pglite.distribution.PackagedFile f : d.files()) {
+                if (!f.directory() && f.path().contains("/extension/") && f.path().endsWith(".control")) {
+                    String base = f.path().substring(f.path().lastIndexOf('/') + 1);
+                    names.add(base.substring(0, base.length() - ".control".length()));
+                }
+            }
+            for (String bundle : d.extensionNames()) {
+                names.addAll(io.pglite.distribution.ExtensionBundle.read(d, bundle).controlNames());
+            }
+            return java.util.Collections.unmodifiableSortedSet(names);
+        });
+    }
+
+    private static void requireAvailable(Distribution distribution, String extension) {
+        java.util.SortedSet<String> available = availableExtensions(distribution);
+        if (!available.contains(extension)) {
+            throw new ClusterException("extension \"" + extension + "\" is not bundled with PostgreSQL "
+                    + distribution.postgresVersion() + " (PGlite " + distribution.npmVersion() + "); available: "
+                    + String.join(", ", available));
+        }
     }
 
     /** Quotes an SQL identifier the way PostgreSQL's quote_ident does. */

@@ -109,6 +109,32 @@ class TemplateSetupTest {
     }
 
     @Test
+    void preinstalledExtensionsAnswerTheFirstQueryOfARestoredCluster() throws SQLException {
+        for (int i = 0; i < 2; i++) {
+            try (PgliteCluster pg = PgliteCluster.builder().extensions("pgcrypto", "hstore", "uuid-ossp").build();
+                    Connection c = DriverManager.getConnection(pg.jdbcUrl(), "postgres", "");
+                    ResultSet rs = c.createStatement().executeQuery("SELECT encode(digest('abc', 'sha256'), 'hex'),"
+                            + " 'a=>1'::hstore -> 'a', uuid_generate_v4() IS NOT NULL")) {
+                assertThat(pg.restoredFromSnapshot()).isTrue();
+                rs.next();
+                assertThat(rs.getString(1)).startsWith("ba7816bf8f01cfea");
+                assertThat(rs.getString(2)).isEqualTo("1");
+                assertThat(rs.getBoolean(3)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void anExtensionThatIsNotBundledFailsTheBuildListingTheAvailableOnes() {
+        assertThatThrownBy(() -> PgliteCluster.builder().extensions("postgis").build())
+                .isInstanceOf(ClusterException.class)
+                .hasMessageContaining("extension \"postgis\" is not bundled")
+                .hasMessageContaining("available: ")
+                .hasMessageContaining("pgcrypto")
+                .hasMessageContaining("plpgsql");
+    }
+
+    @Test
     void executeWorksBeforeTheServerAndIsRefusedOnceItRuns() throws SQLException {
         try (PgliteCluster pg = PgliteCluster.builder().build()) {
             pg.execute("CREATE TABLE before_server (id int); INSERT INTO before_server VALUES (7)");

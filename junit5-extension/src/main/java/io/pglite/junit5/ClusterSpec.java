@@ -19,12 +19,13 @@ import java.util.Objects;
  * @param password the password, or null for trust
  * @param database the database
  * @param settings server settings
+ * @param extensions extensions installed into the template
  * @param setups template setups, in order
  * @param poolSize the injected pool's size
  * @param keepFailed whether a failed test's cluster is kept
  */
 public record ClusterSpec(String user, String password, String database, List<String> settings,
-        List<TemplateSetup> setups, int poolSize, boolean keepFailed) {
+        List<String> extensions, List<TemplateSetup> setups, int poolSize, boolean keepFailed) {
 
     /** The property (system property or JUnit configuration parameter) that keeps every failed test's cluster. */
     public static final String KEEP_FAILED_PROPERTY = "pglite.keepFailed";
@@ -36,6 +37,7 @@ public record ClusterSpec(String user, String password, String database, List<St
      * @param password the password, or null
      * @param database the database
      * @param settings server settings
+     * @param extensions extensions
      * @param setups template setups
      * @param poolSize pool size
      * @param keepFailed keep failed clusters
@@ -44,6 +46,7 @@ public record ClusterSpec(String user, String password, String database, List<St
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(database, "database");
         settings = List.copyOf(settings);
+        extensions = List.copyOf(extensions);
         setups = List.copyOf(setups);
         if (poolSize < 1) {
             throw new IllegalArgumentException("@PgliteTest(poolSize) must be at least 1, got " + poolSize);
@@ -77,7 +80,8 @@ public record ClusterSpec(String user, String password, String database, List<St
         }
         boolean keep = config.keepFailed() || Boolean.getBoolean(KEEP_FAILED_PROPERTY);
         return new ClusterSpec(config.user(), config.password().isEmpty() ? null : config.password(),
-                config.database(), List.of(config.settings()), setups, config.poolSize(), keep);
+                config.database(), List.of(config.settings()), List.of(config.extensions()), setups,
+                config.poolSize(), keep);
     }
 
     /** Fails for a PostgreSQL version this build does not have, naming those it has. */
@@ -127,6 +131,7 @@ public record ClusterSpec(String user, String password, String database, List<St
             b.password(password);
         }
         settings.forEach(b::setting);
+        b.extensions(extensions.toArray(String[]::new));
         setups.forEach(b::setup);
         return b.build();
     }

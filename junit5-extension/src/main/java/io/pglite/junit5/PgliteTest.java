@@ -81,6 +81,15 @@ public @interface PgliteTest {
     String version() default "";
 
     /**
+     * Extensions to install into the template ({@code CREATE EXTENSION ... CASCADE}, once), for example
+     * {@code {"pgcrypto", "uuid-ossp"}}; an extension that is not bundled fails the class with the list of
+     * those that are.
+     *
+     * @return extension names
+     */
+    String[] extensions() default {};
+
+    /**
      * SQL scripts on the class path (for example {@code "schema.sql"} or {@code "/db/data.sql"}), run in order,
      * once, into the template: statements separated by semicolons, as psql runs a file.
      *

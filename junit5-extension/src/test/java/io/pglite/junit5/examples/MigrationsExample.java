@@ -11,8 +11,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.RepeatedTest;
 
-/** Run by PgliteExtensionTest: Flyway and Liquibase applied once into the template. */
-@PgliteTest(database = "bank", flywayLocations = "classpath:db/migration",
+/** Run by PgliteExtensionTest: an extension, Flyway and Liquibase applied once into the template. */
+@PgliteTest(database = "bank", extensions = "pgcrypto", flywayLocations = "classpath:db/migration",
         liquibaseChangeLog = "db/changelog/master.sql")
 public class MigrationsExample {
     /** When the Flyway migration ran, as each test saw it. */
@@ -24,13 +24,14 @@ public class MigrationsExample {
             try (ResultSet rs = s.executeQuery("SELECT (SELECT sum(balance) FROM account),"
                     + " (SELECT count(*) FROM flyway_schema_history WHERE success),"
                     + " (SELECT count(*) FROM product), (SELECT count(*) FROM databasechangelog),"
-                    + " (SELECT at::text FROM migrated)")) {
+                    + " (SELECT at::text FROM migrated), encode(digest('abc', 'sha1'), 'hex')")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(500);
                 assertThat(rs.getInt(2)).isEqualTo(2);
                 assertThat(rs.getInt(3)).isEqualTo(2);
                 assertThat(rs.getInt(4)).isEqualTo(2);
                 MIGRATED_AT.add(rs.getString(5));
+                assertThat(rs.getString(6)).isEqualTo("a9993e364706816aba3e25717850c26c9cd0d89d");
             }
             s.execute("UPDATE account SET balance = 0"); // private to this test
         }
