@@ -19,7 +19,10 @@ import org.testcontainers.containers.JdbcDatabaseContainer;
 import org.testcontainers.ext.ScriptUtils;
 import org.testcontainers.utility.DockerImageName;
 
-/** PgliteContainer's contract beyond the user-style suite: image names, settings, environment, ports, reuse. */
+/**
+ * PgliteContainer's contract beyond the user-style suite: image names, settings, environment, ports, reuse, init
+ * script errors, the raw type, no Docker client, start time. Runs on Testcontainers 2.0.x and 1.21.x.
+ */
 class PgliteContainerTest {
     private static final Logger LOG = LoggerFactory.getLogger(PgliteContainerTest.class);
 
@@ -138,7 +141,7 @@ class PgliteContainerTest {
         PgliteContainer<?> second = new PgliteContainer<>("postgres:18").withDatabaseName("reused").withReuse(true);
         second.start();
         assertThat(second.getMappedPort(5432)).isEqualTo(port);
-        assertThat(UserSuiteCompatTest.count(second, "SELECT count(*) FROM kept")).isEqualTo(1);
+        assertThat(Sql.count(second, "SELECT count(*) FROM kept")).isEqualTo(1);
         PgliteContainer<?> other = new PgliteContainer<>("postgres:18").withDatabaseName("reused");
         other.start();
         assertThat(other.getMappedPort(5432)).isNotEqualTo(port);
@@ -167,7 +170,7 @@ class PgliteContainerTest {
         JdbcDatabaseContainer<?> asJdbc = pg;
         try (pg) {
             pg.start();
-            assertThat(UserSuiteCompatTest.count(asJdbc, "SELECT count(*) FROM customer")).isEqualTo(2);
+            assertThat(Sql.count(asJdbc, "SELECT count(*) FROM customer")).isEqualTo(2);
         }
     }
 
@@ -175,7 +178,7 @@ class PgliteContainerTest {
     void neverAsksTestcontainersForADockerClient() throws Exception {
         try (PgliteContainer<?> pg = new PgliteContainer<>("postgres:18").withInitScript("db/schema.sql")) {
             pg.start();
-            UserSuiteCompatTest.count(pg, "SELECT 1");
+            Sql.count(pg, "SELECT 1");
             pg.getHost();
             pg.getContainerName();
             pg.isHealthy();

@@ -23,8 +23,8 @@ import org.testcontainers.junit.jupiter.Testcontainers;
  * {@code testcontainers-1.x}).
  */
 @Testcontainers
-@SpringBootTest(classes = SpringBootServiceConnectionCompatTest.App.class)
-class SpringBootServiceConnectionCompatTest {
+@SpringBootTest(classes = SpringBootServiceConnectionTest.App.class)
+class SpringBootServiceConnectionTest {
 
     @Container
     @ServiceConnection

@@ -23,7 +23,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
  */
 @Testcontainers
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class UserSuiteCompatTest {
+class UserSuiteTest {
 
     /** Shared by every test of the class (started before the first, stopped after the last). */
     @Container
@@ -62,12 +62,12 @@ class UserSuiteCompatTest {
     @Test
     @Order(2)
     void theSharedContainerKeepsDataBetweenTestsAndEachTestGetsAFreshOne() throws SQLException {
-        assertThat(count(shared, "SELECT count(*) FROM customer")).isEqualTo(3);
+        assertThat(Sql.count(shared, "SELECT count(*) FROM customer")).isEqualTo(3);
         // The per-test container started again from the init script: carol is not there, nor in the first's.
         try (Connection c = perTest.createConnection("")) {
             c.createStatement().execute("INSERT INTO customer (name) VALUES ('dave')");
         }
-        assertThat(count(perTest, "SELECT count(*) FROM customer")).isEqualTo(3);
+        assertThat(Sql.count(perTest, "SELECT count(*) FROM customer")).isEqualTo(3);
         sharedIds.add(shared.getContainerId());
         perTestIds.add(perTest.getContainerId());
     }
@@ -79,7 +79,7 @@ class UserSuiteCompatTest {
         perTestIds.add(perTest.getContainerId());
         assertThat(sharedIds).hasSize(1);
         assertThat(perTestIds).hasSize(3);
-        assertThat(count(perTest, "SELECT count(*) FROM customer")).isEqualTo(2);
+        assertThat(Sql.count(perTest, "SELECT count(*) FROM customer")).isEqualTo(2);
     }
 
     @Test
@@ -133,13 +133,6 @@ class UserSuiteCompatTest {
         String expected = System.getProperty("pglite.test.expectedTestcontainersLine", "2");
         boolean line2 = isPresent("org.testcontainers.postgresql.PostgreSQLContainer");
         assertThat(line2 ? "2" : "1").isEqualTo(expected);
-    }
-
-    static long count(org.testcontainers.containers.JdbcDatabaseContainer<?> db, String sql) throws SQLException {
-        try (Connection c = db.createConnection(""); ResultSet rs = c.createStatement().executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 
     private static boolean isPresent(String className) {
