@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class UpstreamShapeTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"UserSuiteTest", "SpringBootServiceConnectionTest"})
+    @ValueSource(strings = {"UserSuiteTest", "SpringBootServiceConnectionTest", "SpringBootBeanServiceConnectionTest"})
     void theTestClassCompilesWithPostgreSQLContainer(String testClass, @TempDir Path out) throws IOException {
         Path source = Path.of("src/test/java/io/pglite/testcontainers/" + testClass + ".java");
         String upstream = Files.readString(source)
