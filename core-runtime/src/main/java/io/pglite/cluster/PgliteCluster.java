@@ -56,6 +56,8 @@ public final class PgliteCluster implements AutoCloseable {
     private PgliteServer server;
     private boolean closed;
     private boolean directSession;
+    /** A server started in advance (prepared cluster) that nobody has seen yet: it may be replaced. */
+    private boolean serverUnclaimed;
 
     private PgliteCluster(Builder b) {
         // Parsing the backend module and loading its compiled classes take most of a new JVM's first second;
@@ -73,7 +75,8 @@ public final class PgliteCluster implements AutoCloseable {
             Builder settings = b.copy();
             s = PreparedClusters.take(new PreparedClusters.Key(settings.initdbOptions, settings.database,
                     List.copyOf(settings.settings), settings.setupIds(), settings.memoryLimit, settings.stackBytes,
-                    settings.cacheDirectory()), () -> start(settings));
+                    settings.cacheDirectory(), settings.password, settings.authMethod, settings.maxConnections),
+                    () -> startWithServer(settings));
         } else {
             s = start(b);
         }
@@ -81,6 +84,8 @@ public final class PgliteCluster implements AutoCloseable {
         this.thread = s.thread();
         this.backend = s.backend();
         this.restored = s.restored();
+        this.server = s.server();
+        this.serverUnclaimed = server != null;
         this.inMemory = b.dataDirectory == null;
         LOG.info("PostgreSQL {} {} in {} ms ({})", Distribution.pg18().postgresVersion(),
                 restored ? "restored from a started-backend snapshot" : "started", (System.nanoTime() - t0) / 1_000_000,
@@ -94,12 +99,44 @@ public final class PgliteCluster implements AutoCloseable {
      * @param thread the thread its backend runs on
      * @param backend the running backend
      * @param restored whether it continued from a snapshot
+     * @param server its server, already started (prepared clusters), or null
      */
-    record Started(ClusterFiles files, WasmThread thread, PostgresBackend backend, boolean restored) {
+    record Started(ClusterFiles files, WasmThread thread, PostgresBackend backend, boolean restored,
+            PgliteServer server) {
+        Started(ClusterFiles files, WasmThread thread, PostgresBackend backend, boolean restored) {
+            this(files, thread, backend, restored, null);
+        }
+
         /** Releases a started cluster nobody took (no shutdown: its files are private and go with it). */
         void discard() {
+            if (server != null) {
+                server.close();
+            }
             thread.close();
             files.close();
+        }
+    }
+
+    /**
+     * Starts a cluster and its server: for clusters prepared in the background, where the server's start (its
+     * session's startup on the backend) is then off the critical path too.
+     */
+    static Started startWithServer(Builder b) {
+        Started s = start(b);
+        try {
+            ServerOptions.Builder o = ServerOptions.builder().username(b.initdbOptions.username())
+                    .database(b.database).maxConnections(b.maxConnections);
+            if (b.password != null) {
+                o.password(b.password);
+            }
+            if (b.authMethod != null) {
+                o.authMethod(b.authMethod);
+            }
+            return new Started(s.files(), s.thread(), s.backend(), s.restored(),
+                    PgliteServer.start(s.backend(), o.build()));
+        } catch (RuntimeException e) {
+            s.discard();
+            throw e;
         }
     }
 
@@ -195,6 +232,7 @@ public final class PgliteCluster implements AutoCloseable {
      * @return the server
      */
     public synchronized PgliteServer server() {
+        serverUnclaimed = false;
         if (server == null) {
             server = startServer("127.0.0.1", 0);
         }
@@ -223,6 +261,7 @@ public final class PgliteCluster implements AutoCloseable {
         if (closed) {
             throw new ClusterException("the cluster is closed");
         }
+        dropUnclaimedServer();
         if (server != null) {
             throw new ClusterException("a server is already running on port " + server.port());
         }
@@ -263,6 +302,7 @@ public final class PgliteCluster implements AutoCloseable {
         if (closed) {
             throw new ClusterException("the cluster is closed");
         }
+        dropUnclaimedServer();
         if (server != null) {
             throw new ClusterException("execute() runs before the server starts; connect to " + jdbcUrl()
                     + " instead");
@@ -272,6 +312,15 @@ public final class PgliteCluster implements AutoCloseable {
             directSession = true;
         }
         BackendSql.execute(backend, sql);
+    }
+
+    /** Closes a server started in advance that nobody has used, for a caller that wants another or none. */
+    private void dropUnclaimedServer() {
+        if (serverUnclaimed) {
+            serverUnclaimed = false;
+            server.close();
+            server = null;
+        }
     }
 
     /**
@@ -405,6 +454,9 @@ public final class PgliteCluster implements AutoCloseable {
             c.cacheDirectory = cacheDirectory();
             c.settings.addAll(settings);
             c.setups.addAll(setups);
+            c.password = password;
+            c.authMethod = authMethod;
+            c.maxConnections = maxConnections;
             c.template = template;
             return c;
         }
@@ -496,7 +548,9 @@ public final class PgliteCluster implements AutoCloseable {
         /**
          * Whether to prepare the next in-memory cluster with the same settings in the background while this one
          * is in use (off by default). The next {@code build()} then only takes it, which is what makes a new
-         * cluster per test cost a few milliseconds. At most one cluster is kept prepared (for the settings of the
+         * cluster per test cost a few milliseconds; its server (127.0.0.1, a free port, the builder's password and
+         * limits) is started in advance too ({@link PgliteCluster#startServer(ServerOptions)} replaces it when other options
+         * are wanted). At most one cluster is kept prepared (for the settings of the
          * latest {@code build()}); it holds a thread and what a restored idle cluster holds (see
          * docs/PERFORMANCE.md). Applies to clusters restored from a snapshot.
          *

@@ -31,8 +31,9 @@ final class PreparedClusters {
     private PreparedClusters() {}
 
     /** What makes two clusters interchangeable. */
-    record Key(InitdbOptions options, String database, List<String> settings, List<String> setups, long memoryLimit, long stackBytes,
-            Path cacheDirectory) {}
+    record Key(InitdbOptions options, String database, List<String> settings, List<String> setups, long memoryLimit,
+            long stackBytes, Path cacheDirectory, String password, io.pglite.server.AuthMethod authMethod,
+            int maxConnections) {}
 
     /**
      * Returns a started cluster: the prepared one for {@code key} if there is one, else a new one; then starts

@@ -46,51 +46,18 @@ public interface TemplateSetup {
      */
     static TemplateSetup sql(String script) {
         Objects.requireNonNull(script, "script");
-        String id = "sql:" + sha256(script);
-        return new TemplateSetup() {
-            @Override
-            public String id() {
-                return id;
-            }
-
-            @Override
-            public void apply(PgliteCluster cluster) {
-                cluster.execute(script);
-            }
-
-            @Override
-            public String toString() {
-                return "SQL script " + id;
-            }
-        };
+        return new KeyedSetup("sql:" + sha256(script), "SQL script", cluster -> cluster.execute(script));
     }
 
     /**
-     * A setup from an id and an action.
+     * A setup from an id and an action. Setups with equal ids are equal.
      *
      * @param id what the action produces (see {@link #id()})
      * @param action the action
      * @return the setup
      */
     static TemplateSetup of(String id, Action action) {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(action, "action");
-        return new TemplateSetup() {
-            @Override
-            public String id() {
-                return id;
-            }
-
-            @Override
-            public void apply(PgliteCluster cluster) throws Exception {
-                action.apply(cluster);
-            }
-
-            @Override
-            public String toString() {
-                return "setup " + id;
-            }
-        };
+        return new KeyedSetup(Objects.requireNonNull(id, "id"), "setup", Objects.requireNonNull(action, "action"));
     }
 
     /** What a setup does to a cluster. */

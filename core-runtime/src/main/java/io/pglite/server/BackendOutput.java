@@ -87,6 +87,12 @@ final class BackendOutput extends OutputStream {
         this.timeoutFallback = fired;
     }
 
+    /** Forgets the protocol state (the backend was restarted: a new session, idle). */
+    void reset() {
+        lastFrame = 'Z';
+        lastStatus = 'I';
+    }
+
     char lastFrame() {
         return lastFrame;
     }

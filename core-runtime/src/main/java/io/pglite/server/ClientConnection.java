@@ -402,6 +402,7 @@ final class ClientConnection implements Runnable {
             default -> holding = true;
         }
         try {
+            session.checkRestart();
             String[] identity = checkIdentity(user, database);
             if (identity != null) {
                 return identity;
@@ -636,6 +637,7 @@ final class ClientConnection implements Runnable {
 
     /** Gives the session this connection's settings and tells the client about changed parameters. */
     private void prepareSession() throws IOException {
+        session.checkRestart();
         if (!session.backendSettings.equals(settings)) {
             applySettings(false);
         }
@@ -1017,7 +1019,7 @@ final class ClientConnection implements Runnable {
     private void cleanup() {
         cleaningUp = true;
         try {
-            if (admitted && !session.backend.failed()) {
+            if (admitted) {
                 if (!holding) {
                     holding = session.acquire(this, 0) == SharedSession.Wait.ACQUIRED;
                 }
@@ -1045,6 +1047,9 @@ final class ClientConnection implements Runnable {
 
     /** Rolls back what the client left open and removes its statements and listens from the session. */
     private void cleanupSession() throws IOException {
+        if (session.backend.failed()) {
+            return; // the session is gone with the failure; the next request starts a new one
+        }
         BackendOutput o = session.output;
         byte[] sync = BackendMessages.message('S', new byte[0]);
         if (o.lastFrame() == 'G') {

@@ -89,6 +89,45 @@ final class SharedSession implements BackendOutput.Listener {
         }
     }
 
+    private String user;
+    private String database;
+    private int knownRestarts;
+    private boolean restarting;
+
+    /**
+     * After a FATAL error or a host failure PostgreSQL's process is gone and the backend restarts it on the
+     * same data directory with the next request: a new session. The server's picture of the session starts
+     * over: settings and the unnamed statement are gone, every connection's prepared statements are re-created
+     * when next used, and listened channels are listened to again. Temporary tables are lost, as in
+     * PostgreSQL. The caller holds the session.
+     */
+    void checkRestart() throws IOException {
+        if (restarting || user == null || (!backend.failed() && backend.restarts() == knownRestarts)) {
+            return;
+        }
+        restarting = true;
+        try {
+            LOG.warn("the shared PostgreSQL session was lost (FATAL error or host failure); starting a new one");
+            backendSettings.clear();
+            reported.clear();
+            unnamedOwner = null;
+            statementEpoch++;
+            output.reset();
+            start(user, database);
+            StringBuilder sql = new StringBuilder();
+            for (Map.Entry<String, Set<ClientConnection>> e : listeners.entrySet()) {
+                if (!e.getValue().isEmpty()) {
+                    sql.append("LISTEN ").append(ClientConnection.identifier(e.getKey())).append(';');
+                }
+            }
+            if (sql.length() > 0) {
+                internal(sql.toString());
+            }
+        } finally {
+            restarting = false;
+        }
+    }
+
     SharedSession(PostgresBackend backend) {
         this.backend = backend;
     }
@@ -98,6 +137,8 @@ final class SharedSession implements BackendOutput.Listener {
      * reports.
      */
     void start(String user, String database) throws IOException {
+        this.user = user;
+        this.database = database;
         ByteArrayOutputStream packet = new ByteArrayOutputStream();
         for (String s : new String[] {"user", user, "database", database}) {
             packet.writeBytes(s.getBytes(StandardCharsets.UTF_8));
@@ -118,6 +159,8 @@ final class SharedSession implements BackendOutput.Listener {
         // One round trip settles the session (the backend reports its parameters again at the first
         // ReadyForQuery); afterwards no startup state is pending.
         internal("SELECT 1");
+        // Counted after the startup: a failed backend restarts inside it.
+        knownRestarts = backend.restarts();
         LOG.debug("shared session started; reported parameters {}", reported);
     }
 
@@ -264,6 +307,7 @@ final class SharedSession implements BackendOutput.Listener {
      */
     void run(ClientConnection conn, byte[] buf, int off, int len, OutputStream sink, boolean injected)
             throws IOException {
+        checkRestart();
         output.begin(sink, conn, injected, false, () -> backend.requestCancel());
         synchronized (cancelLock) {
             executing = conn;
@@ -332,6 +376,7 @@ final class SharedSession implements BackendOutput.Listener {
 
     /** Runs frontend messages of the server's own; the caller holds the session. */
     Internal internalMessages(byte[] messages) throws IOException {
+        checkRestart();
         output.begin(null, null, false, true, null);
         backend.exchange(messages, 0, messages.length, output);
         return new Internal(output.rows(), output.error());
