@@ -104,7 +104,9 @@ class PgliteSpecExtensionSpec extends Specification {
         double ms = (System.nanoTime() - start) / 1e6
 
         then:
-        tests.succeeded().count() == ManyIterationsExample.iterations
+        // the feature itself is a test node too: count the iterations
+        tests.succeeded().filter { it.testDescriptor.uniqueId.lastSegment.type == 'iteration' }.count() ==
+                ManyIterationsExample.iterations
         tests.failed().count() == 0
         ManyIterationsExample.URLS.size() == ManyIterationsExample.iterations
         ManyIterationsExample.URLS.every { !reachable(it) }
