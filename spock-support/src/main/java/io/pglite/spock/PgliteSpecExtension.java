@@ -105,14 +105,24 @@ public class PgliteSpecExtension implements IAnnotationDrivenExtension<PgliteSpe
     /** Around one iteration (setup, feature method, cleanup): a cluster of the iteration's own. */
     private void interceptIteration(IMethodInvocation invocation, List<FieldInfo> fields) throws Throwable {
         IterationInfo iteration = invocation.getIteration();
+        long start = System.nanoTime();
         ClusterHandle handle = new ClusterHandle(clusterSpec);
         iterations.put(iteration, handle);
+        long proceed = 0;
+        long done = 0;
         try {
             inject(fields, invocation.getInstance(), handle);
+            proceed = System.nanoTime();
             invocation.proceed();
         } finally {
+            done = System.nanoTime();
             iterations.remove(iteration);
             finish(handle, iteration.getDisplayName());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: cluster and fields ready in {} us, iteration ran {} us, cluster closed in {} us",
+                        iteration.getDisplayName(), (proceed - start) / 1000, (done - proceed) / 1000,
+                        (System.nanoTime() - done) / 1000);
+            }
         }
     }
 
