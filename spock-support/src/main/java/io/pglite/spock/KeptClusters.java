@@ -3,12 +3,15 @@ package io.pglite.spock;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.spockframework.runtime.extension.IGlobalExtension;
+import org.spockframework.runtime.extension.ISpockExecution;
 import org.spockframework.runtime.model.SpecInfo;
 
 /**
  * Closes the clusters that {@code keepFailed} kept running, when the Spock run ends. A global extension because
- * only global extensions hear of the end of the run ({@link #stop()}); registered in
- * {@code META-INF/services/org.spockframework.runtime.extension.IGlobalExtension}, it does nothing else.
+ * only global extensions hear of the end of the run ({@link #executionStop}, and {@link #stop()} at the latest
+ * when the JVM exits); registered in
+ * {@code META-INF/services/org.spockframework.runtime.extension.IGlobalExtension}, it does nothing else. A Spock
+ * run started inside another (as this module's tests do) releases every kept cluster when it ends.
  */
 public final class KeptClusters implements IGlobalExtension {
     private static final Queue<ClusterHandle> KEPT = new ConcurrentLinkedQueue<>();
@@ -27,7 +30,16 @@ public final class KeptClusters implements IGlobalExtension {
     }
 
     @Override
+    public void executionStop(ISpockExecution spockExecution) {
+        releaseAll();
+    }
+
+    @Override
     public void stop() {
+        releaseAll();
+    }
+
+    private static void releaseAll() {
         for (ClusterHandle h; (h = KEPT.poll()) != null; ) {
             h.release();
         }

@@ -69,6 +69,9 @@ class PgliteSpecExtensionSpec extends Specification {
             it.contains('kept running until the Spock run ends') && it.contains(FailingExample.failedUrl)
         }
         FailingExample.inspected == 'evidence'
+
+        and: 'released when that Spock run ended'
+        !reachable(FailingExample.failedUrl)
     }
 
     def "an unavailable version fails the spec with the available ones, and no feature runs"() {
