@@ -53,8 +53,8 @@ public class PgliteExtension implements BeforeAllCallback, BeforeEachCallback, P
         PgliteTest config = config(testClass);
         ClusterSpec spec = spec(context, config);
         if (config.lifecycle() == PgliteTest.Lifecycle.PER_CLASS && ownsAnnotation(testClass)) {
-            ClusterResource r = context.getStore(NAMESPACE).getOrComputeIfAbsent(CLUSTER,
-                    k -> new ClusterResource(spec), ClusterResource.class);
+            ClusterHandle r = context.getStore(NAMESPACE).getOrComputeIfAbsent(CLUSTER,
+                    k -> new ClusterHandle(spec), ClusterHandle.class);
             injectFields(testClass, null, r);
         } else if (hasStaticInjectedFields(testClass)) {
             throw new ExtensionConfigurationException("static @PgliteResource/@JdbcUrl fields of " + testClass.getName()
@@ -68,7 +68,7 @@ public class PgliteExtension implements BeforeAllCallback, BeforeEachCallback, P
             return;
         }
         List<Object> instances = context.getRequiredTestInstances().getAllInstances();
-        ClusterResource r = null;
+        ClusterHandle r = null;
         for (Object instance : instances) {
             if (hasInjectedFields(instance.getClass())) {
                 if (r == null) {
@@ -105,7 +105,7 @@ public class PgliteExtension implements BeforeAllCallback, BeforeEachCallback, P
 
     @Override
     public void handleTestExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
-        ClusterResource r = existingResource(context);
+        ClusterHandle r = existingResource(context);
         if (r != null && !isSpringTest(context.getRequiredTestClass())) {
             String where = r.describe();
             boolean keep = spec(context, config(context.getRequiredTestClass())).keepFailed()
@@ -128,7 +128,7 @@ public class PgliteExtension implements BeforeAllCallback, BeforeEachCallback, P
 
     /** Closes a kept cluster when the test run ends. */
     @SuppressWarnings("deprecation")
-    private record KeptCluster(ClusterResource resource) implements ExtensionContext.Store.CloseableResource {
+    private record KeptCluster(ClusterHandle resource) implements ExtensionContext.Store.CloseableResource {
         @Override
         public void close() {
             resource.release();
@@ -147,8 +147,8 @@ public class PgliteExtension implements BeforeAllCallback, BeforeEachCallback, P
     // ---- resources ----------------------------------------------------------------------------------------
 
     /** The cluster for a context: the class's (per class, here or in an enclosing class) or the test's own. */
-    private ClusterResource resource(ExtensionContext context) {
-        ClusterResource shared = classResource(context);
+    private ClusterHandle resource(ExtensionContext context) {
+        ClusterHandle shared = classResource(context);
         if (shared != null) {
             return shared;
         }
@@ -157,21 +157,21 @@ public class PgliteExtension implements BeforeAllCallback, BeforeEachCallback, P
             throw new ExtensionConfigurationException("no PGlite cluster for " + context.getDisplayName());
         }
         ClusterSpec spec = spec(context, config(context.getRequiredTestClass()));
-        return owner.getStore(NAMESPACE).getOrComputeIfAbsent(CLUSTER, k -> new ClusterResource(spec),
-                ClusterResource.class);
+        return owner.getStore(NAMESPACE).getOrComputeIfAbsent(CLUSTER, k -> new ClusterHandle(spec),
+                ClusterHandle.class);
     }
 
-    private static ClusterResource existingResource(ExtensionContext context) {
-        ClusterResource own = context.getStore(NAMESPACE).get(CLUSTER, ClusterResource.class);
+    private static ClusterHandle existingResource(ExtensionContext context) {
+        ClusterHandle own = context.getStore(NAMESPACE).get(CLUSTER, ClusterHandle.class);
         return own != null ? own : classResource(context);
     }
 
     /** The nearest class-level cluster among this context and its ancestors, if any. */
-    private static ClusterResource classResource(ExtensionContext context) {
+    private static ClusterHandle classResource(ExtensionContext context) {
         for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
             ExtensionContext ctx = c.get();
             if (ctx.getTestMethod().isEmpty() && ctx.getTestClass().isPresent()) {
-                ClusterResource r = ctx.getStore(NAMESPACE).get(CLUSTER, ClusterResource.class);
+                ClusterHandle r = ctx.getStore(NAMESPACE).get(CLUSTER, ClusterHandle.class);
                 if (r != null) {
                     return r;
                 }
@@ -244,7 +244,7 @@ public class PgliteExtension implements BeforeAllCallback, BeforeEachCallback, P
         return type == DataSource.class || type == Connection.class || type == PgliteCluster.class;
     }
 
-    private static Object value(Class<?> type, boolean jdbcUrl, ClusterResource r) throws SQLException {
+    private static Object value(Class<?> type, boolean jdbcUrl, ClusterHandle r) throws SQLException {
         if (jdbcUrl) {
             return r.jdbcUrl();
         }
@@ -273,7 +273,7 @@ public class PgliteExtension implements BeforeAllCallback, BeforeEachCallback, P
      * Sets the annotated fields: the static ones when {@code instance} is null (before all tests of a class with
      * its own cluster), else the instance's (before each test).
      */
-    private static void injectFields(Class<?> type, Object instance, ClusterResource r)
+    private static void injectFields(Class<?> type, Object instance, ClusterHandle r)
             throws IllegalAccessException {
         for (Class<?> marker : List.of(PgliteResource.class, JdbcUrl.class)) {
             @SuppressWarnings("unchecked")

@@ -1,5 +1,6 @@
 package io.pglite.spock;
 
+import io.pglite.junit5.ClusterHandle;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.spockframework.runtime.extension.IGlobalExtension;

@@ -1,6 +1,7 @@
 package io.pglite.spock;
 
 import io.pglite.cluster.PgliteCluster;
+import io.pglite.junit5.ClusterHandle;
 import io.pglite.junit5.ClusterSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
