@@ -63,55 +63,89 @@ public record ClusterSpec(String user, String password, String database, List<St
      *     migration library is not on the class path
      */
     public static ClusterSpec of(PgliteTest config, Class<?> testClass) {
-        checkVersion(config.version());
+        return of("@PgliteTest", testClass, config.version(), config.user(), config.password(), config.database(),
+                List.of(config.extensions()), List.of(config.initScripts()), List.of(config.flywayLocations()),
+                config.liquibaseChangeLog(), List.of(config.settings()), config.poolSize(), config.keepFailed());
+    }
+
+    /**
+     * Resolves configuration given as plain values, with the meaning of {@link PgliteTest}'s attributes of the
+     * same names (for annotations of other test frameworks, such as the Spock module's).
+     *
+     * @param annotation the annotation's name for error messages, for example {@code "@PgliteTest"}
+     * @param testClass the test class (its class loader finds the resources)
+     * @param version the PostgreSQL version, or empty for the default
+     * @param user the superuser
+     * @param password the password, or empty for trust
+     * @param database the database
+     * @param extensions extensions installed into the template
+     * @param initScripts class-path SQL scripts
+     * @param flywayLocations Flyway locations
+     * @param liquibaseChangeLog a Liquibase change log, or empty
+     * @param settings server settings, {@code name=value}
+     * @param poolSize the injected pool's size
+     * @param keepFailed whether a failed test's cluster is kept (also when {@link #KEEP_FAILED_PROPERTY} is set)
+     * @return the spec
+     * @throws IllegalArgumentException if a script or location is missing, a version is unavailable, or a
+     *     migration library is not on the class path
+     */
+    public static ClusterSpec of(String annotation, Class<?> testClass, String version, String user,
+            String password, String database, List<String> extensions, List<String> initScripts,
+            List<String> flywayLocations, String liquibaseChangeLog, List<String> settings, int poolSize,
+            boolean keepFailed) {
+        checkVersion(annotation, version);
+        if (poolSize < 1) {
+            throw new IllegalArgumentException(annotation + "(poolSize) must be at least 1, got " + poolSize);
+        }
         ClassLoader loader = testClass.getClassLoader();
         List<TemplateSetup> setups = new ArrayList<>();
-        for (String script : config.initScripts()) {
-            setups.add(TemplateSetup.sql(readScript(loader, script, testClass)));
+        for (String script : initScripts) {
+            setups.add(TemplateSetup.sql(readScript(annotation, loader, script, testClass)));
         }
-        if (config.flywayLocations().length > 0) {
-            requireClass(loader, "org.flywaydb.core.Flyway", "flywayLocations", "org.flywaydb:flyway-core and"
-                    + " org.flywaydb:flyway-database-postgresql");
-            setups.add(FlywayMigration.setup(List.of(config.flywayLocations()), loader));
+        if (!flywayLocations.isEmpty()) {
+            requireClass(annotation, loader, "org.flywaydb.core.Flyway", "flywayLocations", "org.flywaydb:flyway-core"
+                    + " and org.flywaydb:flyway-database-postgresql");
+            setups.add(FlywayMigration.setup(flywayLocations, loader));
         }
-        if (!config.liquibaseChangeLog().isEmpty()) {
-            requireClass(loader, "liquibase.Liquibase", "liquibaseChangeLog", "org.liquibase:liquibase-core");
-            setups.add(LiquibaseMigration.setup(config.liquibaseChangeLog(), loader));
+        if (!liquibaseChangeLog.isEmpty()) {
+            requireClass(annotation, loader, "liquibase.Liquibase", "liquibaseChangeLog",
+                    "org.liquibase:liquibase-core");
+            setups.add(LiquibaseMigration.setup(liquibaseChangeLog, loader));
         }
-        boolean keep = config.keepFailed() || Boolean.getBoolean(KEEP_FAILED_PROPERTY);
-        return new ClusterSpec(config.user(), config.password().isEmpty() ? null : config.password(),
-                config.database(), List.of(config.settings()), List.of(config.extensions()), setups,
-                config.poolSize(), keep);
+        boolean keep = keepFailed || Boolean.getBoolean(KEEP_FAILED_PROPERTY);
+        return new ClusterSpec(user, password.isEmpty() ? null : password, database, settings, extensions, setups,
+                poolSize, keep);
     }
 
     /** Fails for a PostgreSQL version this build does not have, naming those it has. */
-    static void checkVersion(String version) {
+    static void checkVersion(String annotation, String version) {
         if (version.isEmpty()) {
             return;
         }
         String available = Distribution.pg18().postgresVersion();
         String major = available.substring(0, available.indexOf('.'));
         if (!version.equals(major) && !version.equals(available)) {
-            throw new IllegalArgumentException("@PgliteTest(version = \"" + version + "\"): PostgreSQL " + version
+            throw new IllegalArgumentException(annotation + "(version = \"" + version + "\"): PostgreSQL " + version
                     + " is not available; available: " + major + " (PostgreSQL " + available + ")");
         }
     }
 
-    private static void requireClass(ClassLoader loader, String name, String attribute, String artifacts) {
+    private static void requireClass(String annotation, ClassLoader loader, String name, String attribute,
+            String artifacts) {
         try {
             Class.forName(name, false, loader);
         } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("@PgliteTest(" + attribute + ") needs " + artifacts
+            throw new IllegalArgumentException(annotation + "(" + attribute + ") needs " + artifacts
                     + " on the test class path", e);
         }
     }
 
-    private static String readScript(ClassLoader loader, String name, Class<?> testClass) {
+    private static String readScript(String annotation, ClassLoader loader, String name, Class<?> testClass) {
         String path = name.startsWith("classpath:") ? name.substring("classpath:".length()) : name;
         path = path.startsWith("/") ? path.substring(1) : path;
         try (InputStream in = loader.getResourceAsStream(path)) {
             if (in == null) {
-                throw new IllegalArgumentException("@PgliteTest(initScripts) of " + testClass.getName()
+                throw new IllegalArgumentException(annotation + "(initScripts) of " + testClass.getName()
                         + ": no class-path resource " + name);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
