@@ -27,6 +27,11 @@ import java.util.Locale;
  *   <li>{@code native-template URL N}: the native anchor measured the same way from this JVM: N times
  *       {@code CREATE DATABASE .. TEMPLATE template1}, a new pgjdbc connection to it and {@code SELECT 1}.
  * </ul>
+ *
+ * <p>System properties {@code bench.extensions} (comma-separated, installed into the template with
+ * {@code Builder.extensions}, or into the native template database) and {@code bench.query} (instead of
+ * {@code SELECT 1}; must return a row) measure clusters with extensions to their first extension-backed query
+ * (core-runtime/src/bench/extensions.sh).
  */
 public final class StartupBenchmark {
     private StartupBenchmark() {}
@@ -47,7 +52,7 @@ public final class StartupBenchmark {
 
     private static void firstQuery(Path dir) throws SQLException {
         long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
-        PgliteCluster.Builder b = PgliteCluster.builder();
+        PgliteCluster.Builder b = withExtensions(PgliteCluster.builder());
         if (dir != null) {
             b.dataDirectory(dir);
         }
@@ -63,7 +68,16 @@ public final class StartupBenchmark {
     }
 
     private static PgliteCluster.Builder builder(String mode) {
-        return PgliteCluster.builder().snapshot(!mode.equals("boot")).prepareNext(mode.equals("prepare"));
+        return withExtensions(PgliteCluster.builder().snapshot(!mode.equals("boot"))
+                .prepareNext(mode.equals("prepare")));
+    }
+
+    private static final String[] EXTENSIONS = System.getProperty("bench.extensions", "").isEmpty() ? new String[0]
+            : System.getProperty("bench.extensions").split(",");
+    private static final String QUERY = System.getProperty("bench.query", "SELECT 1");
+
+    private static PgliteCluster.Builder withExtensions(PgliteCluster.Builder b) {
+        return b.extensions(EXTENSIONS);
     }
 
     private static void warm(int n, String mode) throws SQLException {
@@ -108,15 +122,29 @@ public final class StartupBenchmark {
                 String db = "bench_" + i;
                 st.execute("DROP DATABASE IF EXISTS " + db);
             }
+            String template = "template1";
+            if (EXTENSIONS.length > 0) {
+                template = "bench_template";
+                st.execute("DROP DATABASE IF EXISTS bench_template");
+                st.execute("CREATE DATABASE bench_template");
+                try (Connection c = DriverManager.getConnection(url + template, "postgres", "");
+                        Statement q = c.createStatement()) {
+                    for (String e : EXTENSIONS) {
+                        q.execute("CREATE EXTENSION \"" + e + "\" CASCADE");
+                    }
+                }
+            }
             List<Double> times = new ArrayList<>();
             for (int i = 0; i < Math.min(n, 20) + n; i++) {
                 String db = "bench_" + i;
                 long s = System.nanoTime();
-                st.execute("CREATE DATABASE " + db + " TEMPLATE template1");
+                st.execute("CREATE DATABASE " + db + " TEMPLATE " + template);
                 try (Connection c = DriverManager.getConnection(url + db, "postgres", "");
                         Statement q = c.createStatement();
-                        ResultSet rs = q.executeQuery("SELECT 1")) {
-                    rs.next();
+                        ResultSet rs = q.executeQuery(QUERY)) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException(QUERY + " returned no row");
+                    }
                 }
                 if (i >= Math.min(n, 20)) {
                     times.add((System.nanoTime() - s) / 1e6);
@@ -125,6 +153,9 @@ public final class StartupBenchmark {
             for (int i = 0; i < Math.min(n, 20) + n; i++) {
                 st.execute("DROP DATABASE IF EXISTS bench_" + i);
             }
+            if (EXTENSIONS.length > 0) {
+                st.execute("DROP DATABASE bench_template");
+            }
             report("native-template", times);
         }
     }
@@ -132,10 +163,9 @@ public final class StartupBenchmark {
     private static void selectOne(PgliteCluster pg) throws SQLException {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), "postgres", "");
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT 1")) {
-            rs.next();
-            if (rs.getInt(1) != 1) {
-                throw new IllegalStateException("SELECT 1 returned " + rs.getInt(1));
+                ResultSet rs = s.executeQuery(QUERY)) {
+            if (!rs.next() || (QUERY.equals("SELECT 1") && rs.getInt(1) != 1)) {
+                throw new IllegalStateException(QUERY + " returned no row or not 1");
             }
         }
     }
