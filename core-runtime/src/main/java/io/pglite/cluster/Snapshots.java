@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.ref.SoftReference;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -43,25 +44,33 @@ final class Snapshots {
         }
     }
 
-    private record Key(Templates.Template template, String database, List<String> settings) {}
+    /** By the template's key and exact content, not the template object, which the JVM may drop and reload. */
+    private record Key(String templateKey, String templateDigest, String database, List<String> settings) {}
 
-    /** Computes each snapshot once; other threads asking for the same one wait for it. */
+    /**
+     * Computes each snapshot once; other threads asking for the same one wait for it. The snapshot is held
+     * softly: one that no cluster uses may be dropped when the heap runs short (a suite with many templates,
+     * each with its snapshot, would otherwise keep all of them), and is then read back from the disk store.
+     */
     private static final class Holder {
-        private Optional<Snapshot> value;
+        private SoftReference<Optional<Snapshot>> value;
 
-        synchronized Optional<Snapshot> get(Distribution distribution, Key key, Path cacheDir) {
-            if (value == null) {
+        synchronized Optional<Snapshot> get(Distribution distribution, Templates.Template template, Key key,
+                Path cacheDir) {
+            Optional<Snapshot> v = value == null ? null : value.get();
+            if (v == null) {
                 SnapshotStore store = new SnapshotStore(cacheDir);
-                String storeKey = SnapshotStore.key(key.template(), key.database(), key.settings());
-                Snapshot stored = store.read(distribution, key.template(), storeKey);
+                String storeKey = SnapshotStore.key(template, key.database(), key.settings());
+                Snapshot stored = store.read(distribution, template, storeKey);
                 if (stored != null) {
-                    value = Optional.of(stored);
+                    v = Optional.of(stored);
                 } else {
-                    value = capture(distribution, key);
-                    value.ifPresent(s -> store.write(storeKey, s));
+                    v = capture(distribution, template, key);
+                    v.ifPresent(s -> store.write(storeKey, s));
                 }
+                value = new SoftReference<>(v);
             }
-            return value;
+            return v;
         }
     }
 
@@ -74,8 +83,8 @@ final class Snapshots {
      */
     static Optional<Snapshot> get(Distribution distribution, Templates.Template template, String database,
             List<String> settings, Path cacheDir) {
-        Key key = new Key(template, database, List.copyOf(settings));
-        return CACHE.computeIfAbsent(key, k -> new Holder()).get(distribution, key, cacheDir);
+        Key key = new Key(template.key(), template.contentDigest(), database, List.copyOf(settings));
+        return CACHE.computeIfAbsent(key, k -> new Holder()).get(distribution, template, key, cacheDir);
     }
 
     /**
@@ -119,10 +128,10 @@ final class Snapshots {
         return out.toByteArray();
     }
 
-    private static Optional<Snapshot> capture(Distribution distribution, Key key) {
+    private static Optional<Snapshot> capture(Distribution distribution, Templates.Template template, Key key) {
         long t0 = System.nanoTime();
-        ClusterFiles files = ClusterFiles.inMemory(distribution, key.template());
-        String username = key.template().options().username();
+        ClusterFiles files = ClusterFiles.inMemory(distribution, template);
+        String username = template.options().username();
         try (WasmThread thread = new WasmThread("pglite-snapshot", PgliteCluster.DEFAULT_STACK_BYTES)) {
             PostgresBackend backend = PostgresBackend.start(() -> ClusterProcesses.postgres(distribution,
                     files.newProcessView(), files, username, key.database(), ClusterProcesses.DEFAULT_MEMORY_LIMIT),

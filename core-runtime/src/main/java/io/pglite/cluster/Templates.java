@@ -3,6 +3,7 @@ package io.pglite.cluster;
 import io.pglite.backend.WasmThread;
 import io.pglite.distribution.Distribution;
 import io.pglite.fs.MemoryLayer;
+import java.lang.ref.SoftReference;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -33,17 +34,24 @@ final class Templates {
      */
     record Template(MemoryLayer dataDirectory, InitdbOptions options, String key, String contentDigest) {}
 
-    /** Loads each template once; other threads asking for the same one wait. */
+    /**
+     * Loads each template once; other threads asking for the same one wait. Held softly: clusters hold the
+     * template they run on themselves, and one nobody uses may be dropped when the heap runs short (a suite
+     * with many init-script templates would otherwise keep them all, about 40 MB each); it is then read back
+     * from the disk cache.
+     */
     private static final class Holder {
-        private Template value;
+        private SoftReference<Template> value;
 
         synchronized Template get(InitdbOptions options, String key, Path cacheDir, String what,
                 Supplier<MemoryLayer> create) {
-            if (value == null) {
+            Template t = value == null ? null : value.get();
+            if (t == null) {
                 TemplateCache.Loaded loaded = new TemplateCache(cacheDir).load(key, what, create);
-                value = new Template(loaded.data(), options, key, loaded.contentDigest());
+                t = new Template(loaded.data(), options, key, loaded.contentDigest());
+                value = new SoftReference<>(t);
             }
-            return value;
+            return t;
         }
     }
 
