@@ -124,16 +124,10 @@ public final class PgliteCluster implements AutoCloseable {
     static Started startWithServer(Builder b) {
         Started s = start(b);
         try {
-            ServerOptions.Builder o = ServerOptions.builder().username(b.initdbOptions.username())
-                    .database(b.database).maxConnections(b.maxConnections);
-            if (b.password != null) {
-                o.password(b.password);
-            }
-            if (b.authMethod != null) {
-                o.authMethod(b.authMethod);
-            }
+            ServerOptions options = serverOptions(b.initdbOptions.username(), b.database, b.maxConnections,
+                    b.password, b.authMethod).build();
             return new Started(s.files(), s.thread(), s.backend(), s.restored(),
-                    PgliteServer.start(s.backend(), o.build()));
+                    PgliteServer.start(s.backend(), options));
         } catch (RuntimeException e) {
             s.discard();
             throw e;
@@ -276,6 +270,11 @@ public final class PgliteCluster implements AutoCloseable {
      * @return a builder
      */
     public ServerOptions.Builder serverOptions() {
+        return serverOptions(username, database, maxConnections, password, authMethod);
+    }
+
+    private static ServerOptions.Builder serverOptions(String username, String database, int maxConnections,
+            String password, AuthMethod authMethod) {
         ServerOptions.Builder b = ServerOptions.builder().username(username).database(database)
                 .maxConnections(maxConnections);
         if (password != null) {
