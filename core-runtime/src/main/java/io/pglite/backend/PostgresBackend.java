@@ -582,6 +582,11 @@ public final class PostgresBackend implements AutoCloseable {
      */
     public void discard() {
         closed = true;
+        try {
+            thread.run(() -> process = null); // on the backend's thread: after anything still running there
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            process = null; // the thread is gone already, and with it anything that ran there
+        }
     }
 
     /**
@@ -606,6 +611,10 @@ public final class PostgresBackend implements AutoCloseable {
                 if (e.status() != 0) {
                     LOG.warn("PostgreSQL exited with status {} during shutdown", e.status());
                 }
+            } finally {
+                // The process (its wasm memory, up to the memory limit) must not outlive the backend through
+                // a reference someone keeps to a closed cluster.
+                process = null;
             }
         });
     }

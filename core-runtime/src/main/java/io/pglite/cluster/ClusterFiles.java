@@ -296,6 +296,8 @@ final class ClusterFiles implements AutoCloseable {
             }
             m.getValue().close();
         }
+        // Nothing of the trees stays reachable through a closed cluster that someone still refers to.
+        mounts.clear();
     }
 
     private static void copyTree(FileTreeLayer from, FileTreeLayer to, String dir) {
