@@ -41,10 +41,10 @@ class PgliteExtensionTest {
 
     @Test
     void everyTestMethodAndInvocationGetsAFreshClusterByFieldAndParameter() {
-        IsolationExample.URLS.clear();
+        IsolationExample.CLUSTERS.clear();
         Events tests = run(IsolationExample.class, Map.of()).testEvents();
         assertAllPassed(tests, 9);
-        assertThat(IsolationExample.URLS).hasSize(9);
+        assertThat(IsolationExample.CLUSTERS).hasSize(9);
     }
 
     @Test

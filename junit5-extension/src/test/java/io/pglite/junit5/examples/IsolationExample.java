@@ -11,7 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.RepeatedTest;
@@ -22,14 +21,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Run by PgliteExtensionTest: every test (and invocation) has a cluster of its own. */
 @PgliteTest(initScripts = "schema.sql")
 public class IsolationExample {
-    /** The JDBC URLs seen, one per test: all different. */
-    public static final Set<String> URLS = ConcurrentHashMap.newKeySet();
+    /**
+     * The clusters seen, one per test: all different (by identity: a closed cluster's port may be handed to a
+     * later one, so URLs can repeat).
+     */
+    public static final Set<PgliteCluster> CLUSTERS =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
 
     @PgliteResource
     DataSource dataSource;
 
     @JdbcUrl
     String url;
+
+    @PgliteResource
+    PgliteCluster cluster;
 
     static void insertAndSeeOnlyMine(Connection c, String body) throws SQLException {
         try (Statement s = c.createStatement()) {
@@ -44,7 +50,7 @@ public class IsolationExample {
 
     @Test
     void byDataSourceField() throws SQLException {
-        URLS.add(url);
+        CLUSTERS.add(cluster);
         try (Connection c = dataSource.getConnection()) {
             insertAndSeeOnlyMine(c, "field");
         }
@@ -53,14 +59,14 @@ public class IsolationExample {
     @Test
     void byConnectionParameter(Connection c, @JdbcUrl String parameterUrl) throws SQLException {
         assertThat(parameterUrl).isEqualTo(url);
-        URLS.add(parameterUrl);
+        CLUSTERS.add(cluster);
         insertAndSeeOnlyMine(c, "parameter");
     }
 
     @Test
     void byClusterHandle(PgliteCluster cluster, DataSource ds) throws SQLException {
         assertThat(cluster.jdbcUrl()).isEqualTo(url);
-        URLS.add(cluster.jdbcUrl());
+        CLUSTERS.add(cluster);
         try (Connection c = ds.getConnection()) {
             insertAndSeeOnlyMine(c, "cluster");
         }
@@ -69,13 +75,13 @@ public class IsolationExample {
     @ParameterizedTest
     @ValueSource(strings = {"p1", "p2", "p3"})
     void parameterized(String body, Connection c) throws SQLException {
-        URLS.add(url);
+        CLUSTERS.add(cluster);
         insertAndSeeOnlyMine(c, body);
     }
 
     @RepeatedTest(2)
     void repeated(Connection c) throws SQLException {
-        URLS.add(url);
+        CLUSTERS.add(cluster);
         insertAndSeeOnlyMine(c, "repeated");
     }
 
@@ -84,7 +90,7 @@ public class IsolationExample {
         @Test
         void nestedTestsGetTheirOwnClusterToo(Connection c, @JdbcUrl String innerUrl) throws SQLException {
             assertThat(innerUrl).isEqualTo(url); // the outer instance's field is the same test's cluster
-            URLS.add(innerUrl);
+            CLUSTERS.add(cluster);
             insertAndSeeOnlyMine(c, "nested");
         }
     }
