@@ -50,6 +50,41 @@ final class BackendSql {
         }
     }
 
+    /**
+     * Runs a simple query and returns the first column of its rows, as text (nulls skipped).
+     *
+     * @throws ClusterException if the query fails
+     */
+    static java.util.List<String> firstColumn(PostgresBackend backend, String sql) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] q = message('Q', cstr(sql));
+        try {
+            backend.exchange(q, 0, q.length, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] messages = out.toByteArray();
+        String error = firstError(messages);
+        if (error != null) {
+            throw new ClusterException(error);
+        }
+        java.util.List<String> values = new java.util.ArrayList<>();
+        ByteBuffer b = ByteBuffer.wrap(messages);
+        while (b.remaining() >= 5) {
+            byte type = b.get();
+            int len = b.getInt();
+            int end = b.position() + len - 4;
+            if (type == 'D' && b.getShort() > 0) {
+                int n = b.getInt();
+                if (n >= 0) {
+                    values.add(new String(messages, b.position(), n, StandardCharsets.UTF_8));
+                }
+            }
+            b.position(end);
+        }
+        return values;
+    }
+
     /** The first ErrorResponse among backend messages, as "ERROR: message (SQLSTATE x) ...", or null. */
     static String firstError(byte[] messages) {
         ByteBuffer b = ByteBuffer.wrap(messages);

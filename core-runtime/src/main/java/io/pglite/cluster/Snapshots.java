@@ -89,8 +89,8 @@ final class Snapshots {
 
     /**
      * Runs one client session through the backend before it is captured, the way the server runs them: a
-     * startup packet, {@code SELECT 1} over the extended protocol, then the server's reset between sessions
-     * ({@code DISCARD ALL}). Restored clusters then start with PostgreSQL's catalog caches filled for what
+     * startup packet, {@code SELECT 1} over the extended protocol, what the server and pgjdbc run for every new
+     * connection, then the server's reset between sessions ({@code DISCARD ALL}). Restored clusters then start with PostgreSQL's catalog caches filled for what
      * every connection does, as a backend that already served one client has; every session still starts
      * fresh. The startup packet carries only user and database: settings sent by a client there become the
      * values {@code RESET} returns to, and must not leak into the clusters' first sessions.
@@ -105,6 +105,33 @@ final class Snapshots {
                     message('E', cstr(""), new byte[] {0, 0, 0, 0}),
                     message('S'));
             backend.exchange(select, 0, select.length, sink);
+            // What the server and pgjdbc do on every new connection (settings switched in, SET application_name,
+            // the setting read back, the session's settings listed): their catalog lookups are then cached in
+            // every restored cluster instead of being repeated by each one's first connection.
+            for (String sql : new String[] {
+                "SELECT pg_catalog.set_config($s$datestyle$s$, NULL, false),"
+                        + " pg_catalog.set_config($s$datestyle$s$, $s$ISO$s$, false),"
+                        + " pg_catalog.set_config($s$timezone$s$, $s$UTC$s$, false)",
+                "SET application_name = 'pglite-java'",
+                "SELECT pg_catalog.current_setting($s$application_name$s$)",
+                "SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session'"}) {
+                byte[] m = concat(message('P', cstr(""), cstr(sql), new byte[] {0, 0}),
+                        message('B', cstr(""), cstr(""), new byte[] {0, 0, 0, 0, 0, 0}),
+                        message('E', cstr(""), new byte[] {0, 0, 0, 0}),
+                        message('S'));
+                backend.exchange(m, 0, m.length, sink);
+            }
+            // The tables a template's setups created: planning a query on each loads its relation, its indexes
+            // and their catalog entries, which every test's first statements would load again. (Plain queries
+            // from here: a DO block would load PL/pgSQL, a side module, and a backend that loaded one cannot be
+            // captured.)
+            for (String table : BackendSql.firstColumn(backend, "SELECT c.oid::pg_catalog.regclass::text"
+                    + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                    + " WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema'"
+                    + " AND n.nspname NOT LIKE 'pg\\_%' ORDER BY c.oid LIMIT 500")) {
+                byte[] q = message('Q', cstr("SELECT * FROM " + table + " LIMIT 0"));
+                backend.exchange(q, 0, q.length, sink);
+            }
             byte[] discard = message('Q', cstr("DISCARD ALL"));
             backend.exchange(discard, 0, discard.length, sink);
         } catch (IOException e) {
