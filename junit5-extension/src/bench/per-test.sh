@@ -23,6 +23,6 @@ export PG_DIR="${PG_DIR:-/dev/shm/pglite-bench-native-pg}"
 trap '"$native_pg" stop >/dev/null' EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 java -Xss16m -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dpglite.cache.dir="$root/target/pglite-cache" \
-  -Dnative.url=jdbc:postgresql://127.0.0.1:54330/postgres \
+  -Dnative.url="jdbc:postgresql://127.0.0.1:${PG_PORT:-54330}/postgres" \
   -cp "$cp" io.pglite.junit5.bench.PerTestBenchmark "${1:-3}" | grep RESULT
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
