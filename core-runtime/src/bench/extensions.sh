@@ -33,5 +33,5 @@ java_bench warm "$rounds" snapshot | grep RESULT
 java_bench warm "$rounds" prepare | grep RESULT
 export PG_DIR="${PG_DIR:-/dev/shm/pglite-bench-native-pg}"
 "$native_pg" start >/dev/null
-java_bench native-template "jdbc:postgresql://127.0.0.1:54330/" "$rounds" | grep RESULT
+java_bench native-template "jdbc:postgresql://127.0.0.1:${PG_PORT:-54330}/" "$rounds" | grep RESULT
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
