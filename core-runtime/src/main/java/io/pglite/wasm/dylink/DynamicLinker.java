@@ -517,10 +517,9 @@ public final class DynamicLinker {
         }
         loadNeeded(key, info, global);
 
-        byte[] linked = rewriteTypes ? TypePrefixRewriter.rewrite(bytes, types) : bytes;
         WasmModule module;
         try {
-            module = Parser.parse(linked);
+            module = rewriteTypes ? ParsedSideModules.rewriteAndParse(bytes, types) : Parser.parse(bytes);
         } catch (ChicoryException e) {
             throw new DynamicLinkException(key + ": invalid wasm module: " + e.getMessage(), e);
         }

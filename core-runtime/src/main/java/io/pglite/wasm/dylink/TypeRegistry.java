@@ -158,6 +158,40 @@ public final class TypeRegistry {
         return types.get(index);
     }
 
+    /**
+     * The registry's content at one moment, to recognise a registry in the same state again.
+     *
+     * @param types the type list
+     * @param blockAliases alias indices of block types
+     */
+    record State(List<FunctionType> types, Map<FunctionType, Integer> blockAliases) {}
+
+    synchronized State state() {
+        return new State(List.copyOf(types), Map.copyOf(blockAliases));
+    }
+
+    /**
+     * Moves the registry from {@code from} to {@code to} (what rewriting a module appended), if it is in state
+     * {@code from}.
+     *
+     * @return false, changing nothing, if the registry is not in state {@code from}
+     */
+    synchronized boolean advance(State from, State to) {
+        if (!types.equals(from.types()) || !blockAliases.equals(from.blockAliases())) {
+            return false;
+        }
+        types.clear();
+        types.addAll(to.types());
+        blockAliases.clear();
+        blockAliases.putAll(to.blockAliases());
+        firstIndex.clear();
+        for (int i = 0; i < types.size(); i++) {
+            firstIndex.putIfAbsent(types.get(i), i); // filler and alias entries repeat earlier signatures
+        }
+        cachedPayloadSize = -1;
+        return true;
+    }
+
     /** @return an immutable copy of the current type list */
     public synchronized List<FunctionType> snapshot() {
         return Collections.unmodifiableList(new ArrayList<>(types));
