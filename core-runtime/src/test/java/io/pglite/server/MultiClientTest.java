@@ -88,7 +88,13 @@ class MultiClientTest {
     void interleavedExtendedBatchesWaitForTheSync() throws Exception {
         try (Wire.Client a = raw(); Wire.Client b = raw()) {
             // Both use the same statement name for different queries.
-            a.send(Wire.parse("s1", "SELECT $1::int * 2"), Wire.bind("", "s1", "21"), Wire.execute("", 0));
+            // A Flush makes the server answer a's batch so far: once that arrives, a holds the session.
+            a.send(Wire.parse("s1", "SELECT $1::int * 2"), Wire.bind("", "s1", "21"), Wire.execute("", 0),
+                    Wire.flush());
+            List<Wire.Msg> aMsgs = new java.util.ArrayList<>();
+            while (aMsgs.isEmpty() || aMsgs.get(aMsgs.size() - 1).type() != 'C') {
+                aMsgs.add(Wire.read(a.in));
+            }
             CompletableFuture<List<Wire.Msg>> bResult = CompletableFuture.supplyAsync(() -> {
                 try {
                     b.send(Wire.parse("s1", "SELECT 'b' || $1::text"), Wire.bind("", "s1", "!"),
@@ -101,7 +107,7 @@ class MultiClientTest {
             awaitWaiting(1);
             assertThat(bResult).isNotDone();
             a.send(Wire.sync());
-            List<Wire.Msg> aMsgs = a.untilReady();
+            aMsgs.addAll(a.untilReady());
             assertThat(aMsgs).extracting(Wire.Msg::type).containsExactly('1', '2', 'D', 'C', 'Z');
             assertThat(aMsgs.get(2).columns()).containsExactly("42");
             List<Wire.Msg> bMsgs = bResult.get(30, TimeUnit.SECONDS);
