@@ -37,25 +37,11 @@ final class BackendSql {
      * @throws ClusterException with PostgreSQL's message, SQLSTATE and position when a statement fails
      */
     static void execute(PostgresBackend backend, String sql) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] q = message('Q', cstr(sql));
-        try {
-            backend.exchange(q, 0, q.length, out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String error = firstError(out.toByteArray());
-        if (error != null) {
-            throw new ClusterException(error);
-        }
+        run(backend, sql);
     }
 
-    /**
-     * Runs a simple query and returns the first column of its rows, as text (nulls skipped).
-     *
-     * @throws ClusterException if the query fails
-     */
-    static java.util.List<String> firstColumn(PostgresBackend backend, String sql) {
+    /** Runs a simple query and returns the backend's messages; throws on an ErrorResponse. */
+    private static byte[] run(PostgresBackend backend, String sql) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] q = message('Q', cstr(sql));
         try {
@@ -68,6 +54,16 @@ final class BackendSql {
         if (error != null) {
             throw new ClusterException(error);
         }
+        return messages;
+    }
+
+    /**
+     * Runs a simple query and returns the first column of its rows, as text (nulls skipped).
+     *
+     * @throws ClusterException if the query fails
+     */
+    static java.util.List<String> firstColumn(PostgresBackend backend, String sql) {
+        byte[] messages = run(backend, sql);
         java.util.List<String> values = new java.util.ArrayList<>();
         ByteBuffer b = ByteBuffer.wrap(messages);
         while (b.remaining() >= 5) {
