@@ -1,6 +1,7 @@
 package io.pglite.cluster;
 
 import io.pglite.backend.PostgresBackend;
+import io.pglite.protocol.BackendMessages;
 import io.pglite.protocol.StartupPackets;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,8 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Talks to a backend directly, without the server: a session's start-up and simple queries, for work the
@@ -23,8 +24,10 @@ final class BackendSql {
     /** Starts a session as {@code user} on {@code database}; what the backend answers is dropped. */
     static void startSession(PostgresBackend backend, String user, String database) {
         try {
-            backend.startup(startupPacket(Map.of("user", user, "database", database)),
-                    OutputStream.nullOutputStream());
+            Map<String, String> params = new LinkedHashMap<>();
+            params.put("user", user);
+            params.put("database", database);
+            backend.startup(StartupPackets.startup(params), OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -43,7 +46,7 @@ final class BackendSql {
     /** Runs a simple query and returns the backend's messages; throws on an ErrorResponse. */
     private static byte[] run(PostgresBackend backend, String sql) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] q = message('Q', cstr(sql));
+        byte[] q = BackendMessages.query(sql);
         try {
             backend.exchange(q, 0, q.length, out);
         } catch (IOException e) {
@@ -92,17 +95,8 @@ final class BackendSql {
             }
             int end = b.position() + len - 4;
             if (type == 'E') {
-                Map<Character, String> fields = new TreeMap<>();
-                int p = b.position();
-                while (p < end && messages[p] != 0) {
-                    char code = (char) messages[p];
-                    int z = p + 1;
-                    while (z < end && messages[z] != 0) {
-                        z++;
-                    }
-                    fields.put(code, new String(messages, p + 1, z - p - 1, StandardCharsets.UTF_8));
-                    p = z + 1;
-                }
+                Map<Character, String> fields = BackendMessages.fields(
+                        Arrays.copyOfRange(messages, b.position(), end));
                 StringBuilder s = new StringBuilder();
                 s.append(fields.getOrDefault('S', "ERROR")).append(": ").append(fields.get('M'))
                         .append(" (SQLSTATE ").append(fields.get('C')).append(')');
@@ -122,25 +116,29 @@ final class BackendSql {
         return null;
     }
 
-    static byte[] startupPacket(Map<String, String> params) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (Map.Entry<String, String> e : new TreeMap<>(params).entrySet()) {
-            body.writeBytes(cstr(e.getKey()));
-            body.writeBytes(cstr(e.getValue()));
-        }
-        body.write(0);
-        byte[] b = body.toByteArray();
-        return ByteBuffer.allocate(8 + b.length).putInt(8 + b.length).putInt(StartupPackets.PROTOCOL_3_0).put(b)
-                .array();
+    /**
+     * One statement over the extended protocol, as drivers send it: Parse, Bind, optionally Describe (portal),
+     * Execute and Sync, with the unnamed statement and portal and no parameters.
+     */
+    static byte[] extendedQuery(String sql, boolean describe) {
+        return concat(message('P', cstr(""), cstr(sql), new byte[] {0, 0}),
+                message('B', cstr(""), cstr(""), new byte[] {0, 0, 0, 0, 0, 0}),
+                describe ? message('D', new byte[] {'P'}, cstr("")) : new byte[0],
+                message('E', cstr(""), new byte[] {0, 0, 0, 0}),
+                message('S'));
     }
 
+    /** A frontend message: the type byte, the length word and the parts as its body. */
     static byte[] message(char type, byte[]... parts) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        return BackendMessages.message(type, concat(parts));
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
-            body.writeBytes(p);
+            out.writeBytes(p);
         }
-        byte[] bytes = body.toByteArray();
-        return ByteBuffer.allocate(5 + bytes.length).put((byte) type).putInt(4 + bytes.length).put(bytes).array();
+        return out.toByteArray();
     }
 
     static byte[] cstr(String s) {

@@ -3,12 +3,13 @@ package io.pglite.cluster;
 import io.pglite.backend.PostgresBackend;
 import io.pglite.backend.WasmThread;
 import io.pglite.distribution.Distribution;
-import java.io.ByteArrayOutputStream;
+import io.pglite.protocol.BackendMessages;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.ref.SoftReference;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -96,63 +97,40 @@ final class Snapshots {
      * values {@code RESET} returns to, and must not leak into the clusters' first sessions.
      */
     static void warmUp(PostgresBackend backend, String user, String database) {
+        BackendSql.startSession(backend, user, database);
+        List<byte[]> requests = new ArrayList<>();
+        requests.add(BackendSql.extendedQuery("SELECT 1", true));
+        // What the server and pgjdbc do on every new connection (settings switched in, SET application_name,
+        // the setting read back, the session's settings listed): their catalog lookups are then cached in
+        // every restored cluster instead of being repeated by each one's first connection.
+        for (String sql : new String[] {
+            "SELECT pg_catalog.set_config($s$datestyle$s$, NULL, false),"
+                    + " pg_catalog.set_config($s$datestyle$s$, $s$ISO$s$, false),"
+                    + " pg_catalog.set_config($s$timezone$s$, $s$UTC$s$, false)",
+            "SET application_name = 'pglite-java'",
+            "SELECT pg_catalog.current_setting($s$application_name$s$)",
+            "SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session'"}) {
+            requests.add(BackendSql.extendedQuery(sql, false));
+        }
+        // The tables a template's setups created: planning a query on each loads its relation, its indexes
+        // and their catalog entries, which every test's first statements would load again. (Plain queries
+        // from here: a DO block would load PL/pgSQL, a side module, and a backend that loaded one cannot be
+        // captured.)
+        for (String table : BackendSql.firstColumn(backend, "SELECT c.oid::pg_catalog.regclass::text"
+                + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema'"
+                + " AND n.nspname NOT LIKE 'pg\\_%' ORDER BY c.oid LIMIT 500")) {
+            requests.add(BackendMessages.query("SELECT * FROM " + table + " LIMIT 0"));
+        }
+        requests.add(BackendMessages.query("DISCARD ALL"));
         try {
-            OutputStream sink = OutputStream.nullOutputStream();
-            BackendSql.startSession(backend, user, database);
-            byte[] select = concat(message('P', cstr(""), cstr("SELECT 1"), new byte[] {0, 0}),
-                    message('B', cstr(""), cstr(""), new byte[] {0, 0, 0, 0, 0, 0}),
-                    message('D', new byte[] {'P'}, cstr("")),
-                    message('E', cstr(""), new byte[] {0, 0, 0, 0}),
-                    message('S'));
-            backend.exchange(select, 0, select.length, sink);
-            // What the server and pgjdbc do on every new connection (settings switched in, SET application_name,
-            // the setting read back, the session's settings listed): their catalog lookups are then cached in
-            // every restored cluster instead of being repeated by each one's first connection.
-            for (String sql : new String[] {
-                "SELECT pg_catalog.set_config($s$datestyle$s$, NULL, false),"
-                        + " pg_catalog.set_config($s$datestyle$s$, $s$ISO$s$, false),"
-                        + " pg_catalog.set_config($s$timezone$s$, $s$UTC$s$, false)",
-                "SET application_name = 'pglite-java'",
-                "SELECT pg_catalog.current_setting($s$application_name$s$)",
-                "SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session'"}) {
-                byte[] m = concat(message('P', cstr(""), cstr(sql), new byte[] {0, 0}),
-                        message('B', cstr(""), cstr(""), new byte[] {0, 0, 0, 0, 0, 0}),
-                        message('E', cstr(""), new byte[] {0, 0, 0, 0}),
-                        message('S'));
-                backend.exchange(m, 0, m.length, sink);
+            for (byte[] r : requests) {
+                // Answers are dropped: a warm-up statement that fails only leaves its caches cold.
+                backend.exchange(r, 0, r.length, OutputStream.nullOutputStream());
             }
-            // The tables a template's setups created: planning a query on each loads its relation, its indexes
-            // and their catalog entries, which every test's first statements would load again. (Plain queries
-            // from here: a DO block would load PL/pgSQL, a side module, and a backend that loaded one cannot be
-            // captured.)
-            for (String table : BackendSql.firstColumn(backend, "SELECT c.oid::pg_catalog.regclass::text"
-                    + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-                    + " WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema'"
-                    + " AND n.nspname NOT LIKE 'pg\\_%' ORDER BY c.oid LIMIT 500")) {
-                byte[] q = message('Q', cstr("SELECT * FROM " + table + " LIMIT 0"));
-                backend.exchange(q, 0, q.length, sink);
-            }
-            byte[] discard = message('Q', cstr("DISCARD ALL"));
-            backend.exchange(discard, 0, discard.length, sink);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static byte[] message(char type, byte[]... parts) {
-        return BackendSql.message(type, parts);
-    }
-
-    private static byte[] cstr(String s) {
-        return BackendSql.cstr(s);
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
     }
 
     private static Optional<Snapshot> capture(Distribution distribution, Templates.Template template, Key key) {

@@ -156,6 +156,28 @@ public final class BackendMessages {
         return m;
     }
 
+    /**
+     * The fields of an ErrorResponse or NoticeResponse body, by field code ({@code 'C'} SQLSTATE, {@code 'M'}
+     * message, ...).
+     *
+     * @param body the message body (after the type byte and length word)
+     * @return field codes to values, in order
+     */
+    public static java.util.Map<Character, String> fields(byte[] body) {
+        java.util.Map<Character, String> f = new java.util.LinkedHashMap<>();
+        int p = 0;
+        while (p < body.length && body[p] != 0) {
+            char code = (char) body[p++];
+            int e = p;
+            while (e < body.length && body[e] != 0) {
+                e++;
+            }
+            f.put(code, new String(body, p, Math.min(e, body.length) - p, java.nio.charset.StandardCharsets.UTF_8));
+            p = e + 1;
+        }
+        return f;
+    }
+
     private static void field(ByteArrayOutputStream b, char code, String value) {
         b.write(code);
         cstring(b, value);

@@ -28,6 +28,25 @@ public final class StartupPackets {
     }
 
     /**
+     * A protocol 3.0 startup packet.
+     *
+     * @param params parameter names to values (user, database, ...), in the order to send them
+     * @return the packet, length word included
+     */
+    public static byte[] startup(Map<String, String> params) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        for (Map.Entry<String, String> e : params.entrySet()) {
+            body.writeBytes(e.getKey().getBytes(StandardCharsets.UTF_8));
+            body.write(0);
+            body.writeBytes(e.getValue().getBytes(StandardCharsets.UTF_8));
+            body.write(0);
+        }
+        body.write(0);
+        byte[] b = body.toByteArray();
+        return java.nio.ByteBuffer.allocate(8 + b.length).putInt(8 + b.length).putInt(PROTOCOL_3_0).put(b).array();
+    }
+
+    /**
      * The parameters (user, database, options, ...) of a startup packet.
      *
      * @param packet the packet, length word included

@@ -1,11 +1,11 @@
 package io.pglite.server;
 
+import io.pglite.protocol.BackendMessages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -212,7 +212,7 @@ final class BackendOutput extends OutputStream {
             }
             case 'E' -> {
                 lastFrame = 'E';
-                error = fields(data);
+                error = BackendMessages.fields(data);
                 byte[] frame = conn != null ? conn.translateError(data, timeoutFallback) : null;
                 if (frame == null) {
                     frame = frame('E', data);
@@ -308,21 +308,6 @@ final class BackendOutput extends OutputStream {
             p = e + 1;
         }
         return out.toArray(new String[0]);
-    }
-
-    static Map<Character, String> fields(byte[] data) {
-        Map<Character, String> f = new LinkedHashMap<>();
-        int p = 0;
-        while (p < data.length && data[p] != 0) {
-            char code = (char) data[p++];
-            int e = p;
-            while (e < data.length && data[e] != 0) {
-                e++;
-            }
-            f.put(code, new String(data, p, Math.min(e, data.length) - p, StandardCharsets.UTF_8));
-            p = e + 1;
-        }
-        return f;
     }
 
     private static List<String> columns(byte[] data) {

@@ -91,6 +91,9 @@ final class ClientConnection implements Runnable {
     private boolean gucDirty;
     /** Names of ParameterStatus messages this connection received in the current unit of work. */
     private final Set<String> reportedInUnit = new java.util.HashSet<>();
+    /** CommandComplete "SET" tags of the current unit, and whether a RESET or DISCARD ALL completed in it. */
+    private int setTagsInUnit;
+    private boolean resetInUnit;
     private boolean statementsWiped;
     private boolean discardAllSeen;
     private boolean listenTagSeen;
@@ -800,15 +803,18 @@ final class ClientConnection implements Runnable {
             session.statementEpoch++;
             statements.wipe();
         }
-        Set<String> plainSets = statements.takePlainSetNames();
+        Set<String> plainSets = statements.takePlainSetNames(setTagsInUnit);
         if (gucDirty) {
-            if (plainSets != null && !plainSets.isEmpty() && plainSets.containsAll(reportedInUnit)) {
+            if (plainSets != null && !plainSets.isEmpty() && !resetInUnit
+                    && plainSets.containsAll(reportedInUnit)) {
                 captureSettings(plainSets);
             } else {
                 captureSettings();
             }
         }
         reportedInUnit.clear();
+        setTagsInUnit = 0;
+        resetInUnit = false;
         List<StatementRewriter.ListenAction> actions = statements.takeListenActions();
         boolean discardAll = discardAllSeen;
         boolean listenTag = listenTagSeen;
@@ -870,6 +876,11 @@ final class ClientConnection implements Runnable {
     void commandTag(String tag) {
         if (tag.equals("SET") || tag.startsWith("RESET") || tag.equals("DISCARD ALL")) {
             gucDirty = true;
+            if (tag.equals("SET")) {
+                setTagsInUnit++;
+            } else {
+                resetInUnit = true;
+            }
         }
         if (tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) {
             statementsWiped = true;
@@ -894,7 +905,7 @@ final class ClientConnection implements Runnable {
      * timeout reported as a plain cancel is named as such. Returns the frame to send, or null if unchanged.
      */
     byte[] translateError(byte[] data, boolean timeoutFallback) {
-        Map<Character, String> f = BackendOutput.fields(data);
+        Map<Character, String> f = BackendMessages.fields(data);
         boolean changed = false;
         String prefix = statements.prefix();
         for (Map.Entry<Character, String> e : f.entrySet()) {

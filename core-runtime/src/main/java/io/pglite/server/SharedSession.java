@@ -2,10 +2,9 @@ package io.pglite.server;
 
 import io.pglite.backend.PostgresBackend;
 import io.pglite.protocol.BackendMessages;
-import java.io.ByteArrayOutputStream;
+import io.pglite.protocol.StartupPackets;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -157,21 +156,10 @@ final class SharedSession implements BackendOutput.Listener {
     void start(String user, String database) throws IOException {
         this.user = user;
         this.database = database;
-        ByteArrayOutputStream packet = new ByteArrayOutputStream();
-        for (String s : new String[] {"user", user, "database", database}) {
-            packet.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-            packet.write(0);
-        }
-        packet.write(0);
-        byte[] params = packet.toByteArray();
-        byte[] startup = new byte[8 + params.length];
-        int len = startup.length;
-        startup[0] = (byte) (len >>> 24);
-        startup[1] = (byte) (len >>> 16);
-        startup[2] = (byte) (len >>> 8);
-        startup[3] = (byte) len;
-        startup[5] = 3; // protocol 3.0
-        System.arraycopy(params, 0, startup, 8, params.length);
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("user", user);
+        params.put("database", database);
+        byte[] startup = StartupPackets.startup(params);
         output.begin(null, null, false, false, null);
         backend.startup(startup, output);
         // One round trip settles the session (the backend reports its parameters again at the first

@@ -73,8 +73,9 @@ final class StatementRewriter {
     private final Map<String, Boolean> portalMayCopy = new HashMap<>();
     private boolean openExtended;
     private boolean setConfigSeen;
-    private Set<String> plainSetNames = new TreeSet<>();
-    private boolean otherSettingChange;
+    private final Set<String> plainSetNames = new TreeSet<>();
+    private int plainSetCount;
+    private boolean setConfigMentioned;
     private final List<ListenAction> listenActions = new ArrayList<>();
 
     StatementRewriter(String prefix) {
@@ -90,20 +91,27 @@ final class StatementRewriter {
         return openExtended;
     }
 
-    /** True if SQL sent since the last call mentioned set_config (settings may have changed). */
     /**
-     * The settings named by plain {@code SET name = value} statements since the last call, or null when some
-     * SQL may have changed settings in another way (SET LOCAL, SET ... DEFAULT, several statements in one
-     * string, RESET, set_config): then only reading every session setting tells what changed.
+     * The settings named by plain {@code SET name = value} statements since the last call, or null when
+     * settings may have changed in another way: set_config was mentioned, or the backend completed more SET
+     * commands ({@code setTags}) than there were plain SET statements (SET LOCAL, SET ... DEFAULT, a SET inside
+     * a multi-statement string). Then only reading every session setting tells what changed.
+     *
+     * @param setTags the number of CommandComplete "SET" of the same unit of work
      */
-    Set<String> takePlainSetNames() {
-        Set<String> names = plainSetNames;
-        plainSetNames = new TreeSet<>();
-        boolean complex = otherSettingChange;
-        otherSettingChange = false;
-        return complex ? null : names;
+    Set<String> takePlainSetNames(int setTags) {
+        boolean explained = !setConfigMentioned && setTags <= plainSetCount;
+        setConfigMentioned = false;
+        plainSetCount = 0;
+        if (plainSetNames.isEmpty()) {
+            return explained ? Set.of() : null;
+        }
+        Set<String> names = Set.copyOf(plainSetNames);
+        plainSetNames.clear();
+        return explained ? names : null;
     }
 
+    /** True if SQL sent since the last call mentioned set_config (settings may have changed). */
     boolean takeSetConfigSeen() {
         boolean s = setConfigSeen;
         setConfigSeen = false;
@@ -358,15 +366,13 @@ final class StatementRewriter {
     private String checkSql(byte[] b, int from, int to) {
         if (containsIgnoreCase(b, from, to, SET_CONFIG)) {
             setConfigSeen = true;
-            otherSettingChange = true;
+            setConfigMentioned = true;
         }
-        if (containsIgnoreCase(b, from, to, SET_BYTES)) {
-            String sql = new String(b, from, to - from, StandardCharsets.UTF_8);
-            Matcher m = PLAIN_SET.matcher(sql);
+        if (startsWithSet(b, from, to)) {
+            Matcher m = PLAIN_SET.matcher(new String(b, from, to - from, StandardCharsets.UTF_8));
             if (m.matches() && !m.group(2).equalsIgnoreCase("default")) {
                 plainSetNames.add(m.group(1).toLowerCase(java.util.Locale.ROOT));
-            } else if (!SELECT_OR_DML.matcher(sql).lookingAt()) {
-                otherSettingChange = true;
+                plainSetCount++;
             }
         }
         boolean listen = containsIgnoreCase(b, from, to, LISTEN_BYTES);
@@ -396,23 +402,27 @@ final class StatementRewriter {
     }
 
     private static final byte[] COPY = "copy".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] SET_BYTES = "set".getBytes(StandardCharsets.US_ASCII);
     /**
      * One session-level SET of one setting to a value without semicolons or quotes' surprises: what pgjdbc,
-     * psql and most drivers send. Anything else that mentions "set" outside a plain SELECT/DML is treated as
-     * a possible change of settings.
+     * psql and most drivers send. Any other SET shows as a SET command the plain ones do not account for.
      */
     private static final Pattern PLAIN_SET = Pattern.compile(
             "\\s*SET\\s+(?:SESSION\\s+)?([A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)?)\\s*(?:=|\\s+TO\\s+)\\s*"
                     + "('[^';]*'|[A-Za-z0-9_.+-]+)\\s*;?\\s*",
             Pattern.CASE_INSENSITIVE);
-    /** Statements that may contain the letters "set" without changing settings (UPDATE .. SET, SELECT). */
-    private static final Pattern SELECT_OR_DML = Pattern.compile(
-            "\\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|VALUES|TABLE)\\b[^;]*;?\\s*$",
-            Pattern.CASE_INSENSITIVE);
     private static final byte[] SET_CONFIG = "set_config".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LISTEN_BYTES = "listen".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRANSACTION_TIMEOUT_BYTES = "transaction_timeout".getBytes(StandardCharsets.US_ASCII);
+
+    /** Whether the SQL text starts (after white space) with the keyword SET. */
+    private static boolean startsWithSet(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r')) {
+            i++;
+        }
+        return i + 3 < to && (b[i] | 0x20) == 's' && (b[i + 1] | 0x20) == 'e' && (b[i + 2] | 0x20) == 't'
+                && (b[i + 3] == ' ' || b[i + 3] == '\t' || b[i + 3] == '\n' || b[i + 3] == '\r');
+    }
 
     static boolean containsIgnoreCase(byte[] b, int from, int to, byte[] lowerNeedle) {
         int n = lowerNeedle.length;
