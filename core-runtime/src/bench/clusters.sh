@@ -7,12 +7,7 @@
 set -euo pipefail
 module="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$module"
-cpfile=target/bench.classpath
-if [[ ! -f $cpfile || pom.xml -nt $cpfile ]]; then
-  mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile" >/dev/null
-fi
-[[ -f target/test-classes/io/pglite/bench/ClusterBenchmark.class ]] || mvn -B -q test-compile >/dev/null
-cp="target/test-classes:target/classes:$(cat "$cpfile")"
+source src/bench/classpath.sh
 run() { local flags="$1"; shift; java -Xss16m $flags -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.pglite.bench.ClusterBenchmark "$@" | grep RESULT; }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== heap per idle cluster (after a full GC; each cluster answered one SELECT 1)"

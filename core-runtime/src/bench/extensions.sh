@@ -11,11 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 module="$(cd "$here/../.." && pwd)"
 native_pg="${NATIVE_PG:-$module/../../shared/bench/native-pg.sh}"
 cd "$module"
-cpfile=target/bench.classpath
-if [[ ! -f $cpfile || pom.xml -nt $cpfile ]]; then
-  mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile" >/dev/null
-fi
-cp="target/test-classes:target/classes:$(cat "$cpfile")"
+source src/bench/classpath.sh
 work="$(mktemp -d)"; trap 'rm -rf "$work"; "$native_pg" stop >/dev/null 2>&1 || true' EXIT
 props=(-Dbench.extensions=pgcrypto,hstore
   "-Dbench.query=SELECT encode(digest('abc', 'sha256'), 'hex'), 'a=>1'::hstore -> 'a'")

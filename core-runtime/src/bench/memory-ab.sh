@@ -11,12 +11,7 @@ rounds="${1:-8}"
 pairs="${2:-2}"
 module="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$module"
-cpfile=target/bench.classpath
-if [[ ! -f $cpfile || pom.xml -nt $cpfile ]]; then
-  mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile" >/dev/null
-fi
-[[ -f target/test-classes/io/pglite/bench/ClusterBenchmark.class ]] || mvn -B -q test-compile >/dev/null
-cp="target/test-classes:target/classes:$(cat "$cpfile")"
+source src/bench/classpath.sh
 for i in $(seq 1 "$pairs"); do
   for mem in paged array; do
     java -Xss16m -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dpglite.wasm.memory="$mem" \

@@ -10,14 +10,7 @@ rounds="${1:-50}"
 here="$(cd "$(dirname "$0")" && pwd)"
 module="$(cd "$here/../.." && pwd)"
 cd "$module"
-cpfile=target/bench.classpath
-if [[ ! -f $cpfile || pom.xml -nt $cpfile ]]; then
-  mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile" >/dev/null
-fi
-if [[ ! -f target/test-classes/io/pglite/bench/StartupBenchmark.class ]]; then
-  mvn -B -q test-compile >/dev/null
-fi
-cp="target/test-classes:target/classes:$(cat "$cpfile")"
+source src/bench/classpath.sh
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cache="$work/cache"
 java_bench() { java -Xss16m -Dpglite.cache.dir="$cache" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.pglite.bench.StartupBenchmark "$@"; }
