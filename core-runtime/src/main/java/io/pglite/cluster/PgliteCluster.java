@@ -556,11 +556,11 @@ public final class PgliteCluster implements AutoCloseable {
         /**
          * Whether to prepare the next in-memory cluster with the same settings in the background while this one
          * is in use (off by default). The next {@code build()} then only takes it, which is what makes a new
-         * cluster per test cost a few milliseconds; its server (127.0.0.1, a free port, the builder's password and
-         * limits) is started in advance too ({@link PgliteCluster#startServer(ServerOptions)} replaces it when other options
-         * are wanted). At most one cluster is kept prepared (for the settings of the
-         * latest {@code build()}); it holds a thread and what a restored idle cluster holds (see
-         * docs/PERFORMANCE.md). Applies to clusters restored from a snapshot.
+         * cluster per test cost a few milliseconds; its server (127.0.0.1, a free port, the builder's password
+         * and limits) is started in advance too ({@link PgliteCluster#startServer(ServerOptions)} replaces it
+         * when other options are wanted). At most one cluster is kept prepared (for the settings of the latest
+         * {@code build()}); it holds a thread and what a restored idle cluster holds (see docs/PERFORMANCE.md).
+         * Applies to clusters restored from a snapshot.
          *
          * @param enabled whether to keep the next cluster ready
          * @return this builder

@@ -5,6 +5,8 @@ import io.pglite.distribution.Distribution;
 import io.pglite.fs.MemoryLayer;
 import java.lang.ref.SoftReference;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -131,24 +133,28 @@ final class Templates {
     private static final Map<Distribution, java.util.SortedSet<String>> AVAILABLE = new ConcurrentHashMap<>();
 
     /**
-     * The extensions a distribution has: control files of its package (plpgsql and the other built-in ones)
-     * and of its extension bundles.
+     * The extensions a distribution has: the control files in the file tree every cluster sees (the package
+     * with its extension bundles unpacked, see {@link ClusterFiles#packageLayer}).
      */
     static java.util.SortedSet<String> availableExtensions(Distribution distribution) {
         return AVAILABLE.computeIfAbsent(distribution, d -> {
-            java.util.SortedSet<String> names = new java.util.TreeSet<>();
-            for (io.pglite.distribution.PackagedFile f : d.files()) {
-                if (!f.directory() && f.path().contains("/extension/") && f.path().endsWith(".control")) {
-                    String base = f.path().substring(f.path().lastIndexOf('/') + 1);
-                    names.add(base.substring(0, base.length() - ".control".length()));
-                }
+            List<io.pglite.fs.DirEntry> entries = new ArrayList<>();
+            int r = ClusterFiles.packageLayer(d).list(EXTENSION_DIR, entries);
+            if (r < 0) {
+                throw new ClusterException("cannot list " + EXTENSION_DIR + " of the distribution (errno " + -r + ")");
             }
-            for (String bundle : d.extensionNames()) {
-                names.addAll(io.pglite.distribution.ExtensionBundle.read(d, bundle).controlNames());
+            java.util.SortedSet<String> names = new java.util.TreeSet<>();
+            for (io.pglite.fs.DirEntry e : entries) {
+                if (e.name().endsWith(".control")) {
+                    names.add(e.name().substring(0, e.name().length() - ".control".length()));
+                }
             }
             return java.util.Collections.unmodifiableSortedSet(names);
         });
     }
+
+    /** Where PostgreSQL looks for extension control files, in a cluster's tree (no leading slash). */
+    private static final String EXTENSION_DIR = "pglite/share/postgresql/extension";
 
     private static void requireAvailable(Distribution distribution, String extension) {
         java.util.SortedSet<String> available = availableExtensions(distribution);
