@@ -44,6 +44,14 @@ const MAX_PARAM_SLOTS = 200;
 /** Regions smaller than this are not worth a call. */
 const MIN_REGION_NODES = 64;
 const PREFIX = 'pglite_split$';
+/**
+ * Most labels outside itself a region may branch to. Each one costs the caller a landing block and an entry
+ * of its exit-code br_table. Without a limit, the largest region of a switch compiled as nested blocks (the
+ * SQL parser's action switch: some 2,500 cases) is the br_table with all the cases before the last: it exits
+ * to every case label, and splitting it again and again gives a chain of parts, each with a br_table of
+ * thousands of entries (too large for the JVM's JIT). With the limit, the case bodies are outlined instead.
+ */
+const MAX_EXITS = 24;
 
 function fail(message) {
   console.error(`${TAG} ERROR: ${message}`);
@@ -163,6 +171,7 @@ class Splitter {
     this.m = module;
     this.maxNodes = maxNodes;
     this.regionMax = Math.floor(maxNodes * 0.9);
+    this.maxExits = MAX_EXITS;
     this.outlined = 0;
     this.labelSeq = 0;
     this.outGlobals = new Map(); // type -> names
@@ -205,8 +214,28 @@ class Splitter {
     return `${PREFIX}${what}${this.labelSeq++}`;
   }
 
-  /** Splits f until its body has at most maxNodes nodes; returns the number of regions outlined. */
-  split(f, name) {
+  /**
+   * Splits f until its body has at most maxNodes nodes, outlining only regions with few exits; a function
+   * that stays larger than fitNodes (it would not fit a JVM method at all) is then split again with regions
+   * of up to fitNodes nodes and any number of exits. Returns the number of regions outlined.
+   */
+  split(f, name, fitNodes) {
+    const limits = [this.maxNodes, this.regionMax, this.maxExits];
+    let pieces = this.splitWith(f, name);
+    if (sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f)) > fitNodes) {
+      this.maxNodes = fitNodes;
+      this.regionMax = Math.floor(fitNodes * 0.9);
+      this.maxExits = Infinity;
+      try {
+        pieces += this.splitWith(f, name);
+      } finally {
+        [this.maxNodes, this.regionMax, this.maxExits] = limits;
+      }
+    }
+    return pieces;
+  }
+
+  splitWith(f, name) {
     const rejected = new Set();
     let pieces = 0;
     for (;;) {
@@ -216,18 +245,27 @@ class Splitter {
       const candidates = [];
       this.collect(body, sizes, candidates, rejected);
       candidates.sort((a, b) => b.size - a.size);
+      if (process.env.PGLITE_SPLIT_DEBUG) console.log(`${TAG}  ${name}: ${sizes.get(body)} nodes, ${candidates.length} candidates, ${rejected.size} rejected`);
       let done = false;
       for (const c of candidates) {
         if (this.tryOutline(f, c)) {
-          done = true;
+          done = sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f)) < sizes.get(body);
+          if (!done) {
+            console.log(`${TAG} function ${name}: outlining a region of ${c.size} nodes did not make it smaller; stopped`);
+            return pieces + 1;
+          }
           pieces++;
           break;
         }
         rejected.add(c.key);
       }
       if (!done) {
-        fail(`function ${name}: ${sizes.get(body)} nodes, no region left to outline`
-          + ` (${candidates.length} candidates rejected); raise --max-nodes or extend the splitter`);
+        // What is left cannot be cut further (for example the dispatch of a switch of thousands of cases):
+        // the function stays larger than asked. The compile step measures the bytecode of every method and
+        // reports (or fails on) what is still too large.
+        console.log(`${TAG} function ${name}: ${sizes.get(body)} nodes left after ${pieces} region(s),`
+          + ` no region left to outline (${candidates.length} candidates rejected)`);
+        return pieces;
       }
     }
   }
@@ -336,6 +374,7 @@ class Splitter {
             if (escaping.has(t) && escaping.get(t) !== type) return this.reject(c, `branches to ${t} disagree`);
             if (type !== B.none && B.expandType(type).length !== 1) return this.reject(c, 'tuple branch value');
             escaping.set(t, type);
+            if (escaping.size > this.maxExits) return this.reject(c, `more than ${this.maxExits} labels outside the region`);
             if (value) post = ev;
             else branchNodes.push([e, id]);
           }
@@ -348,6 +387,7 @@ class Splitter {
               if (escaping.has(t) && escaping.get(t) !== B.none) return this.reject(c, `branches to ${t} disagree`);
               escaping.set(t, B.none);
               esc = true;
+              if (escaping.size > this.maxExits) return this.reject(c, `more than ${this.maxExits} labels outside the region`);
             }
           }
           if (esc) branchNodes.push([e, id]);
@@ -368,6 +408,11 @@ class Splitter {
     const paramSlots = params.reduce((n, l) => n + (localTypes[l] === B.i64 || localTypes[l] === B.f64 ? 2 : 1), 0);
     if (paramSlots > MAX_PARAM_SLOTS) return this.reject(c, `${paramSlots} parameter slots`);
     for (const l of params) if (B.expandType(localTypes[l]).length !== 1) return this.reject(c, 'tuple local');
+    // The call site costs the call, the locals read back and a landing block per exit: a region that would
+    // not leave the function noticeably smaller is not worth it.
+    if (c.size < MIN_REGION_NODES + 4 * (escaping.size + 1) + written.size * 2) {
+      return this.reject(c, `${escaping.size} exits, ${written.size} locals written: no gain`);
+    }
 
     // ---- rewrite the region into the body of a new function
     const m = this.m;
@@ -645,6 +690,8 @@ async function main() {
   if (!(maxNodes >= 1000)) fail('--max-nodes must be at least 1000');
   const splitOver = Number(opts['split-over']);
   if (!(splitOver >= maxNodes)) fail('--split-over must be at least --max-nodes');
+  const fitNodes = Number(opts['fit-nodes'] || 10000);
+  if (!(fitNodes >= maxNodes)) fail('--fit-nodes must be at least --max-nodes');
   const entry = path.join(path.resolve(opts.binaryen), 'index.js');
   if (!fs.existsSync(entry)) fail(`${entry} not found (is the binaryen package unpacked there?)`);
   B = (await import(pathToFileURL(entry).href)).default;
@@ -653,7 +700,7 @@ async function main() {
 
   const stampFile = `${opts.out}.stamp`;
   const stamp = [`in=${sha256(input)}`, `script=${sha256(fs.readFileSync(new URL(import.meta.url)))}`,
-    `binaryen=${sha256(fs.readFileSync(entry))}`, `max-nodes=${maxNodes}`, `split-over=${splitOver}`].join('\n') + '\n';
+    `binaryen=${sha256(fs.readFileSync(entry))}`, `max-nodes=${maxNodes}`, `split-over=${splitOver}`, `fit-nodes=${fitNodes}`].join('\n') + '\n';
   if (fs.existsSync(opts.out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp
     && (!opts.report || fs.existsSync(opts.report))) {
     console.log(`${TAG} ${opts.out} up to date, split skipped`);
@@ -690,7 +737,8 @@ async function main() {
       throw err;
     }
     if (before <= splitOver) continue;
-    const pieces = splitter.split(f, `${importCount + k}`);
+    if (process.env.PGLITE_SPLIT_ONLY && process.env.PGLITE_SPLIT_ONLY !== `${importCount + k}`) continue;
+    const pieces = splitter.split(f, `${importCount + k}`, fitNodes);
     const after = sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f));
     report.push(`${importCount + k}\t${before}\t${pieces}\t${after}`);
     console.log(`${TAG} function ${importCount + k}: ${before} nodes -> ${after} + ${pieces} outlined region(s)`);
