@@ -239,10 +239,12 @@ function fetchCommand(opts) {
 
   // Versions: package.json (checked above) and the version string compiled into pglite.wasm.
   const wasm = fs.readFileSync(path.join(dist, 'pglite.wasm'));
-  const vm = /PostgreSQL (\d+(?:\.\d+)+) \(PGlite ([0-9][0-9A-Za-z.+-]*)\)[^\0]*/.exec(wasm.toString('latin1'));
-  if (!vm) fail('pglite.wasm: no "PostgreSQL X.Y (PGlite V)" version string');
+  // 0.5.x says "PostgreSQL 18.6 (PGlite 0.5.16) on ..."; 0.4.x only "PostgreSQL 17.5 on wasm32-...", so there
+  // the package version checked above is the only PGlite version to check.
+  const vm = /PostgreSQL (\d+(?:\.\d+)+) (?:\(PGlite ([0-9][0-9A-Za-z.+-]*)\) )?on wasm32[^\0]*/.exec(wasm.toString('latin1'));
+  if (!vm) fail('pglite.wasm: no "PostgreSQL X.Y [(PGlite V)] on wasm32" version string');
   if (vm[1] !== opts['postgres-version']) fail(`pglite.wasm is PostgreSQL ${vm[1]}, pom says pglite.postgres.version=${opts['postgres-version']}`);
-  if (vm[2] !== opts.version) fail(`pglite.wasm says PGlite ${vm[2]}, expected ${opts.version}`);
+  if (vm[2] !== undefined && vm[2] !== opts.version) fail(`pglite.wasm says PGlite ${vm[2]}, expected ${opts.version}`);
 
   // File index from the glue's file-packager block.
   const js = fs.readFileSync(path.join(dist, 'pglite.js'), 'utf8');

@@ -54,11 +54,31 @@ public final class PostgresBackend implements AutoCloseable {
             "-c", "io_method=sync",
             "-c", "max_parallel_maintenance_workers=0");
 
+    /**
+     * Returns the start arguments for a PostgreSQL major version: {@link #DEFAULT_START_PARAMS}, without
+     * {@code io_method} before 18 (the setting is new in PostgreSQL 18, and 17 refuses to start with it).
+     *
+     * @param postgresMajor for example 17
+     * @return an unmodifiable list
+     */
+    public static List<String> startParams(int postgresMajor) {
+        if (postgresMajor >= 18) {
+            return DEFAULT_START_PARAMS;
+        }
+        List<String> params = new ArrayList<>(DEFAULT_START_PARAMS);
+        int i = params.indexOf("io_method=sync");
+        params.subList(i - 1, i + 1).clear();
+        return List.copyOf(params);
+    }
+
     private final Supplier<EmscriptenProcess> processes;
     private final WasmThread thread;
     private final String dataDir;
     private final String database;
     private final List<String> settings;
+    private final List<String> startParams;
+    /** PostgreSQL 17 (PGlite 0.4.x) sends an extra ReadyForQuery after an extended-protocol error. */
+    private final boolean collapseReadyForQuery;
     /** The running instance; null after a failure until the next call restarts it. Wasm thread only. */
     private volatile EmscriptenProcess process;
     /** Table slots of the host callbacks of {@link #process}, in installation order. Wasm thread only. */
@@ -86,7 +106,9 @@ public final class PostgresBackend implements AutoCloseable {
     private volatile Image origin;
 
     private PostgresBackend(Supplier<EmscriptenProcess> processes, WasmThread thread, String dataDir,
-            String database, List<String> settings) {
+            String database, List<String> settings, int postgresMajor) {
+        this.startParams = startParams(postgresMajor);
+        this.collapseReadyForQuery = postgresMajor < 18;
         this.processes = processes;
         this.thread = thread;
         this.dataDir = dataDir;
@@ -107,7 +129,24 @@ public final class PostgresBackend implements AutoCloseable {
      */
     public static PostgresBackend start(Supplier<EmscriptenProcess> processes, WasmThread thread, String dataDir,
             String database, List<String> settings) {
-        PostgresBackend backend = new PostgresBackend(processes, thread, dataDir, database, settings);
+        return start(processes, thread, dataDir, database, settings, 18);
+    }
+
+    /**
+     * Starts PostgreSQL like {@link #start(Supplier, WasmThread, String, String, List)} for a PostgreSQL major
+     * version other than 18 (start arguments: {@link #startParams(int)}).
+     *
+     * @param processes creates a fresh PGlite process (called on the wasm thread, again after a failure)
+     * @param thread the thread the processes run on
+     * @param dataDir the data directory as the process sees it
+     * @param database the database the backend connects to
+     * @param settings extra {@code -c name=value} settings
+     * @param postgresMajor the PostgreSQL major version of the processes
+     * @return the running backend
+     */
+    public static PostgresBackend start(Supplier<EmscriptenProcess> processes, WasmThread thread, String dataDir,
+            String database, List<String> settings, int postgresMajor) {
+        PostgresBackend backend = new PostgresBackend(processes, thread, dataDir, database, settings, postgresMajor);
         thread.run(backend::boot);
         return backend;
     }
@@ -154,7 +193,27 @@ public final class PostgresBackend implements AutoCloseable {
     public static PostgresBackend restore(Supplier<EmscriptenProcess> processes,
             Function<ProcessImage, EmscriptenProcess> restored, Image image, WasmThread thread, String dataDir,
             String database, List<String> settings) {
-        PostgresBackend backend = new PostgresBackend(processes, thread, dataDir, database, settings);
+        return restore(processes, restored, image, thread, dataDir, database, settings, 18);
+    }
+
+    /**
+     * Continues a backend from an image like {@link #restore(Supplier, Function, Image, WasmThread, String, String,
+     * List)} for a PostgreSQL major version other than 18.
+     *
+     * @param processes creates a fresh process for restarts
+     * @param restored creates a process continuing from a process image
+     * @param image the captured backend
+     * @param thread the thread the processes run on
+     * @param dataDir the data directory as the process sees it
+     * @param database the database the backend connects to
+     * @param settings extra {@code -c name=value} settings
+     * @param postgresMajor the PostgreSQL major version of the processes
+     * @return the running backend
+     */
+    public static PostgresBackend restore(Supplier<EmscriptenProcess> processes,
+            Function<ProcessImage, EmscriptenProcess> restored, Image image, WasmThread thread, String dataDir,
+            String database, List<String> settings, int postgresMajor) {
+        PostgresBackend backend = new PostgresBackend(processes, thread, dataDir, database, settings, postgresMajor);
         thread.run(() -> backend.restoreProcess(restored, image));
         backend.origin = image;
         return backend;
@@ -172,8 +231,8 @@ public final class PostgresBackend implements AutoCloseable {
 
     /** Cancel and statement-timeout support for a (started or restored) process. */
     private void installSignals(EmscriptenProcess p) {
-        queryCancelPending = (int) p.instance().exports().global("QueryCancelPending").getValue();
-        interruptPending = (int) p.instance().exports().global("InterruptPending").getValue();
+        queryCancelPending = p.exportedAddress("QueryCancelPending").orElseThrow();
+        interruptPending = p.exportedAddress("InterruptPending").orElseThrow();
         // A statement_timeout alarm that finds no safe point (pure computation without host calls) still
         // cancels the statement, as a cancel request would. PostgreSQL leaves stale alarms running and ignores
         // them when they come, so an undelivered alarm is only taken for a statement timeout when the session
@@ -269,7 +328,7 @@ public final class PostgresBackend implements AutoCloseable {
     private void bootProcess() {
         callbackSlots = installCallbacks(process);
         installSignals(process);
-        List<String> args = new ArrayList<>(DEFAULT_START_PARAMS);
+        List<String> args = new ArrayList<>(startParams);
         for (String s : settings) {
             args.add("-c");
             args.add(s);
@@ -432,7 +491,8 @@ public final class PostgresBackend implements AutoCloseable {
             input = buf;
             inputPos = off;
             inputEnd = off + len;
-            output = out;
+            ReadyForQueryCollapser collapser = collapseReadyForQuery ? new ReadyForQueryCollapser(out) : null;
+            output = collapser != null ? collapser : out;
             outputFailure = null;
             statementTimeoutSet = !"0".equals(process.readCString(process.callInt("GetConfigOption",
                     process.persistentString("statement_timeout"), 0, 0)));
@@ -449,6 +509,13 @@ public final class PostgresBackend implements AutoCloseable {
             } finally {
                 if (process != null) {
                     process.signals().setActive(false);
+                }
+                if (collapser != null && outputFailure == null) {
+                    try {
+                        collapser.finish();
+                    } catch (IOException e) {
+                        outputFailure = e;
+                    }
                 }
                 input = new byte[0];
                 inputPos = 0;

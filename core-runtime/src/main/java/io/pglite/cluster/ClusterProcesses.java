@@ -54,6 +54,7 @@ final class ClusterProcesses {
         env.put("ICU_DATA", "/pglite/icu");
         return EmscriptenProcess.builder(distribution.pgliteModule())
                 .withMachineFactory(distribution.pgliteMachineFactory())
+                .withLayout(distribution.pgliteLayout())
                 .withFiles(view)
                 .withProgramPath(Initdb.POSTGRES_PATH)
                 .withEnvironment(env)

@@ -68,6 +68,7 @@ final class Initdb {
         VirtualFileSystem initdbView = files.newProcessView();
         initdb = EmscriptenProcess.builder(distribution.initdbModule())
                 .withMachineFactory(distribution.initdbMachineFactory())
+                .withLayout(distribution.initdbLayout())
                 .withFiles(initdbView)
                 .withProgramPath("/pglite/bin/initdb")
                 .withEnvironment(Map.of(

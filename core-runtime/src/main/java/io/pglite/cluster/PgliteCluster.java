@@ -62,7 +62,7 @@ public final class PgliteCluster implements AutoCloseable {
     private PgliteCluster(Builder b) {
         // Parsing the backend module and loading its compiled classes take most of a new JVM's first second;
         // they overlap with reading the template and snapshot.
-        Distribution.pg18().preloadInBackground();
+        b.distribution().preloadInBackground();
         this.database = b.database;
         this.username = b.initdbOptions.username();
         this.password = b.password;
@@ -75,7 +75,8 @@ public final class PgliteCluster implements AutoCloseable {
             Builder settings = b.copy();
             s = PreparedClusters.take(new PreparedClusters.Key(settings.initdbOptions, settings.database,
                     List.copyOf(settings.settings), settings.setupIds(), settings.memoryLimit, settings.stackBytes,
-                    settings.cacheDirectory(), settings.password, settings.authMethod, settings.maxConnections),
+                    settings.cacheDirectory(), settings.password, settings.authMethod, settings.maxConnections,
+                    settings.distribution()),
                     () -> startWithServer(settings));
         } else {
             s = start(b);
@@ -87,7 +88,7 @@ public final class PgliteCluster implements AutoCloseable {
         this.server = s.server();
         this.serverUnclaimed = server != null;
         this.inMemory = b.dataDirectory == null;
-        LOG.info("PostgreSQL {} {} in {} ms ({})", Distribution.pg18().postgresVersion(),
+        LOG.info("PostgreSQL {} {} in {} ms ({})", b.distribution().postgresVersion(),
                 restored ? "restored from a started-backend snapshot" : "started", (System.nanoTime() - t0) / 1_000_000,
                 b.dataDirectory == null ? "in memory" : b.dataDirectory);
     }
@@ -136,7 +137,7 @@ public final class PgliteCluster implements AutoCloseable {
 
     /** Creates the files and backend of a cluster: restored from the snapshot when possible, else started. */
     static Started start(Builder b) {
-        Distribution distribution = Distribution.pg18();
+        Distribution distribution = b.distribution();
         String username = b.initdbOptions.username();
         String database = b.database;
         WasmThread thread = new WasmThread("pglite-backend", b.stackBytes);
@@ -173,7 +174,7 @@ public final class PgliteCluster implements AutoCloseable {
             long memoryLimit = b.memoryLimit;
             PostgresBackend started = PostgresBackend.start(() -> ClusterProcesses.postgres(distribution,
                     f.newProcessView(), f, username, database, memoryLimit), thread, ClusterFiles.PGDATA, database,
-                    b.settings);
+                    b.settings, distribution.majorVersion());
             return new Started(clusterFiles, thread, started, false);
         } catch (RuntimeException e) {
             thread.close();
@@ -193,7 +194,8 @@ public final class PgliteCluster implements AutoCloseable {
                 () -> ClusterProcesses.postgres(distribution, f.newProcessView(), f, username, database, memoryLimit),
                 image -> ClusterProcesses.postgres(distribution, f.newProcessView(), f, username, database,
                         memoryLimit, image),
-                snapshot.backend(), thread, ClusterFiles.PGDATA, database, b.settings);
+                snapshot.backend(), thread, ClusterFiles.PGDATA, database, b.settings,
+                distribution.majorVersion());
     }
 
     /**
@@ -393,6 +395,8 @@ public final class PgliteCluster implements AutoCloseable {
     /** Configures a {@link PgliteCluster}. */
     public static final class Builder {
         private Path dataDirectory;
+        /** Null: the default, resolved at build time (so that building without a version never looks one up). */
+        private Distribution distribution;
         private InitdbOptions initdbOptions = InitdbOptions.DEFAULTS;
         private String database = "postgres";
         private long memoryLimit = ClusterProcesses.DEFAULT_MEMORY_LIMIT;
@@ -413,6 +417,10 @@ public final class PgliteCluster implements AutoCloseable {
 
         InitdbOptions initdbOptions() {
             return initdbOptions;
+        }
+
+        Distribution distribution() {
+            return distribution != null ? distribution : Distribution.pg18();
         }
 
         String database() {
@@ -440,6 +448,7 @@ public final class PgliteCluster implements AutoCloseable {
          */
         Builder copyForSetup(Templates.Template base, String database) {
             Builder c = new Builder();
+            c.distribution = distribution;
             c.initdbOptions = initdbOptions;
             c.database = database;
             c.stackBytes = stackBytes;
@@ -452,6 +461,7 @@ public final class PgliteCluster implements AutoCloseable {
         private Builder copy() {
             Builder c = new Builder();
             c.dataDirectory = dataDirectory;
+            c.distribution = distribution;
             c.initdbOptions = initdbOptions;
             c.database = database;
             c.memoryLimit = memoryLimit;
@@ -467,6 +477,32 @@ public final class PgliteCluster implements AutoCloseable {
             c.maxConnections = maxConnections;
             c.template = template;
             return c;
+        }
+
+        /**
+         * Chooses the PostgreSQL version: {@code "18"} (the default, in {@code pglite-core-runtime}) or
+         * {@code "17"} (needs {@code io.pglite:pglite-distribution-pg17} on the class path); the exact version
+         * ({@code "17.5"}) is accepted too.
+         *
+         * @param version the version, or null or empty for the default
+         * @return this builder
+         * @throws IllegalArgumentException if the version is not available (the message says which are and which
+         *     artifact to add)
+         */
+        public Builder postgresVersion(String version) {
+            this.distribution = version == null || version.isBlank() ? null : Distribution.forVersion(version);
+            return this;
+        }
+
+        /**
+         * Chooses the distribution directly (see {@link Distribution#forVersion(String)}).
+         *
+         * @param distribution the distribution
+         * @return this builder
+         */
+        public Builder distribution(Distribution distribution) {
+            this.distribution = Objects.requireNonNull(distribution, "distribution");
+            return this;
         }
 
         /** Keeps the cluster in memory (the default). */

@@ -33,7 +33,7 @@ final class PreparedClusters {
     /** What makes two clusters interchangeable. */
     record Key(InitdbOptions options, String database, List<String> settings, List<String> setups, long memoryLimit,
             long stackBytes, Path cacheDirectory, String password, io.pglite.server.AuthMethod authMethod,
-            int maxConnections) {}
+            int maxConnections, io.pglite.distribution.Distribution distribution) {}
 
     /**
      * Returns a started cluster: the prepared one for {@code key} if there is one, else a new one; then starts

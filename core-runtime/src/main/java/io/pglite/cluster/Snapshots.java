@@ -140,7 +140,8 @@ final class Snapshots {
         try (WasmThread thread = new WasmThread("pglite-snapshot", PgliteCluster.DEFAULT_STACK_BYTES)) {
             PostgresBackend backend = PostgresBackend.start(() -> ClusterProcesses.postgres(distribution,
                     files.newProcessView(), files, username, key.database(), ClusterProcesses.DEFAULT_MEMORY_LIMIT),
-                    thread, ClusterFiles.PGDATA, key.database(), key.settings());
+                    thread, ClusterFiles.PGDATA, key.database(), key.settings(),
+                    distribution.majorVersion());
             warmUp(backend, username, key.database());
             PostgresBackend.Image image = backend.capture();
             ClusterFiles.Frozen frozen = thread.call(files::freeze);

@@ -6,6 +6,7 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import io.pglite.distribution.pg18.InitdbModule;
 import io.pglite.distribution.pg18.PgliteModule;
+import io.pglite.wasm.RelocatableLayout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +20,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -46,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * when it is first loaded; a missing or corrupt resource throws {@link DistributionException}
  * naming it. Loaded values are cached per distribution, and {@link #pg18()} is one instance per
  * class loader, so the cost (about a second to parse the backend module) is paid once per JVM.
+ *
+ * <p>PostgreSQL 18 is in this jar and is the default. Other versions are separate artifacts (PostgreSQL 17:
+ * {@code io.pglite:pglite-distribution-pg17}) that register a {@link DistributionProvider}; find one with
+ * {@link #forVersion(String)}.
  * All methods are thread-safe.
  *
  * <p>Instantiating the backend with its compiled code:
@@ -73,8 +80,17 @@ public final class Distribution {
     static final String EXTENSIONS_FOLDER = "extensions/";
     static final String EXTENSION_SUFFIX = ".tar.gz";
 
+    /** Maven coordinates of the distributions that are not in this jar, by PostgreSQL major version. */
+    private static final Map<Integer, String> ARTIFACTS = Map.of(17, "io.pglite:pglite-distribution-pg17");
+
+    /** The PostgreSQL major version used when none is asked for. */
+    public static final int DEFAULT_MAJOR_VERSION = 18;
+
     private final String id;
     private final ResourceSource source;
+    private final String machinePackage;
+    private final RelocatableLayout pgliteLayout;
+    private final RelocatableLayout initdbLayout;
     private final Function<Instance, Machine> pgliteMachineFactory;
     private final Function<Instance, Machine> initdbMachineFactory;
 
@@ -100,12 +116,175 @@ public final class Distribution {
             ResourceSource source,
             Function<Instance, Machine> pgliteMachineFactory,
             Function<Instance, Machine> initdbMachineFactory) {
+        this(id, source, PgliteModule.class.getPackageName(), pgliteMachineFactory, PgliteModule.META_RESOURCE,
+                initdbMachineFactory, InitdbModule.META_RESOURCE, null, null);
+    }
+
+    private Distribution(
+            String id,
+            ResourceSource source,
+            String machinePackage,
+            Function<Instance, Machine> pgliteMachineFactory,
+            String pgliteMeta,
+            Function<Instance, Machine> initdbMachineFactory,
+            String initdbMeta,
+            RelocatableLayout pgliteLayout,
+            RelocatableLayout initdbLayout) {
         this.id = Objects.requireNonNull(id, "id");
         this.source = Objects.requireNonNull(source, "source");
+        this.machinePackage = Objects.requireNonNull(machinePackage, "machinePackage");
         this.pgliteMachineFactory = Objects.requireNonNull(pgliteMachineFactory);
         this.initdbMachineFactory = Objects.requireNonNull(initdbMachineFactory);
-        this.pgliteModule = new Lazy<>(() -> loadModule(PgliteModule.META_RESOURCE));
-        this.initdbModule = new Lazy<>(() -> loadModule(InitdbModule.META_RESOURCE));
+        this.pgliteModule = new Lazy<>(() -> loadModule(pgliteMeta));
+        this.initdbModule = new Lazy<>(() -> loadModule(initdbMeta));
+        this.pgliteLayout = pgliteLayout;
+        this.initdbLayout = initdbLayout;
+    }
+
+    /**
+     * Describes a distribution packaged on the class path the way the build packages one (a folder with
+     * {@code distribution.manifest}, the {@code .meta} modules, {@code pglite.data} and its index, extension
+     * bundles, and the compiled machine classes). For {@link DistributionProvider} implementations.
+     *
+     * @param id short name, for example {@code pg17}
+     * @param anchor the generated {@code PgliteModule} class: its package holds the resources and the compiled
+     *     machine classes
+     * @param pgliteMachineFactory the compiled backend ({@code PgliteModule::create})
+     * @param pgliteMeta the backend's {@code .meta} resource ({@code PgliteModule.META_RESOURCE})
+     * @param initdbMachineFactory the compiled {@code initdb} ({@code InitdbModule::create})
+     * @param initdbMeta the {@code initdb} {@code .meta} resource ({@code InitdbModule.META_RESOURCE})
+     * @param pgliteLayout loader values for a relocatable backend module, or {@code null} if it has none
+     * @param initdbLayout loader values for a relocatable {@code initdb} module, or {@code null}
+     * @return a new distribution; loading is lazy
+     */
+    public static Distribution packaged(
+            String id,
+            Class<?> anchor,
+            Function<Instance, Machine> pgliteMachineFactory,
+            String pgliteMeta,
+            Function<Instance, Machine> initdbMachineFactory,
+            String initdbMeta,
+            RelocatableLayout pgliteLayout,
+            RelocatableLayout initdbLayout) {
+        String root = anchor.getPackageName().replace('.', '/') + "/";
+        return new Distribution(id, ResourceSource.classpath(anchor, root), anchor.getPackageName(),
+                pgliteMachineFactory, pgliteMeta, initdbMachineFactory, initdbMeta, pgliteLayout, initdbLayout);
+    }
+
+    /**
+     * Finds the distribution of a PostgreSQL version: {@code 18} (or {@code 18.6}) is in this jar; other
+     * versions come from their own artifact on the class path, found with {@link ServiceLoader}.
+     *
+     * @param version a major version ({@code "17"}) or the exact version ({@code "17.5"}); empty or
+     *     {@code null} means the default ({@value #DEFAULT_MAJOR_VERSION})
+     * @return the distribution (one instance per version and class loader)
+     * @throws IllegalArgumentException if the version is malformed, unknown, or its artifact is not on the class
+     *     path (the message names the Maven coordinates to add)
+     */
+    public static Distribution forVersion(String version) {
+        if (version == null || version.isBlank()) {
+            return pg18();
+        }
+        String v = version.trim();
+        int major;
+        try {
+            major = Integer.parseInt(v.contains(".") ? v.substring(0, v.indexOf('.')) : v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PostgreSQL version \"" + version + "\" is not a version like 17 or"
+                    + " 17.5; available: " + describeAvailable());
+        }
+        Distribution d = major == DEFAULT_MAJOR_VERSION ? pg18() : Providers.BY_MAJOR.get(major);
+        if (d == null) {
+            String artifact = ARTIFACTS.get(major);
+            if (artifact != null) {
+                throw new IllegalArgumentException("PostgreSQL " + major + " is a separate artifact: add "
+                        + artifact + " (the same version as pglite-core-runtime) to the class path; available: "
+                        + describeAvailable());
+            }
+            throw new IllegalArgumentException("PostgreSQL " + version + " is not available; available: "
+                    + describeAvailable());
+        }
+        if (v.contains(".") && !v.equals(d.postgresVersion())) {
+            throw new IllegalArgumentException("PostgreSQL " + version + " is not available (the PostgreSQL " + major
+                    + " distribution is " + d.postgresVersion() + "); available: " + describeAvailable());
+        }
+        return d;
+    }
+
+    /**
+     * Returns the distributions on the class path, by PostgreSQL major version: 18 always, others when their
+     * artifact is present.
+     *
+     * @return an unmodifiable sorted map
+     */
+    public static Map<Integer, Distribution> available() {
+        Map<Integer, Distribution> all = new TreeMap<>(Providers.BY_MAJOR);
+        all.put(DEFAULT_MAJOR_VERSION, pg18());
+        return java.util.Collections.unmodifiableMap(all);
+    }
+
+    private static String describeAvailable() {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<Integer, Distribution> e : available().entrySet()) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(e.getKey()).append(" (").append(e.getValue().postgresVersion()).append(")");
+        }
+        for (Map.Entry<Integer, String> e : new TreeMap<>(ARTIFACTS).entrySet()) {
+            if (!available().containsKey(e.getKey())) {
+                sb.append("; ").append(e.getKey()).append(" needs ").append(e.getValue());
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The registered providers, loaded once per class loader. */
+    private static final class Providers {
+        static final Map<Integer, Distribution> BY_MAJOR = load();
+
+        private static Map<Integer, Distribution> load() {
+            Map<Integer, Distribution> m = new TreeMap<>();
+            for (DistributionProvider p : ServiceLoader.load(DistributionProvider.class, Distribution.class.getClassLoader())) {
+                Distribution previous = m.putIfAbsent(p.postgresMajorVersion(), p.distribution());
+                if (previous != null) {
+                    LOG.warn("two PGlite distributions for PostgreSQL {} on the class path; using {}",
+                            p.postgresMajorVersion(), previous);
+                }
+            }
+            m.remove(DEFAULT_MAJOR_VERSION); // always the one in this jar
+            return m;
+        }
+    }
+
+    /**
+     * Returns the PostgreSQL major version of this distribution.
+     *
+     * @return for example 17
+     * @throws DistributionException if the manifest is missing or malformed
+     */
+    public int majorVersion() {
+        String v = postgresVersion();
+        return Integer.parseInt(v.contains(".") ? v.substring(0, v.indexOf('.')) : v);
+    }
+
+    /**
+     * Returns the loader values the backend module needs if it is relocatable (PGlite 0.4.x), for
+     * {@code EmscriptenProcess.Builder.withLayout}.
+     *
+     * @return the layout, or {@code null} for a module that defines its own globals and table
+     */
+    public RelocatableLayout pgliteLayout() {
+        return pgliteLayout;
+    }
+
+    /**
+     * Returns the loader values {@code initdb.wasm} needs if it is relocatable (PGlite 0.4.x).
+     *
+     * @return the layout, or {@code null}
+     */
+    public RelocatableLayout initdbLayout() {
+        return initdbLayout;
     }
 
     /**
@@ -212,7 +391,7 @@ public final class Distribution {
         Thread classes = new Thread(() -> {
             long t0 = System.nanoTime();
             int n = 0;
-            String pkg = PgliteModule.class.getPackageName() + ".";
+            String pkg = machinePackage + ".";
             for (String name : resourceNames()) {
                 if (name.startsWith("PgliteMachine") && name.endsWith(".class")) {
                     try {

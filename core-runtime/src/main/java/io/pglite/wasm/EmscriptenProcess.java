@@ -3,7 +3,9 @@ package io.pglite.wasm;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportGlobal;
 import com.dylibso.chicory.runtime.ImportMemory;
+import com.dylibso.chicory.runtime.ImportTable;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -13,10 +15,16 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.GlobalImport;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryImport;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.MutabilityType;
+import com.dylibso.chicory.wasm.types.Table;
+import com.dylibso.chicory.wasm.types.TableImport;
+import com.dylibso.chicory.wasm.types.TableLimits;
+import com.dylibso.chicory.wasm.types.ValType;
+import com.dylibso.chicory.wasm.types.Value;
 import io.pglite.fs.VirtualFileSystem;
 import io.pglite.wasm.dylink.PrivateTableFactory;
 import java.nio.charset.StandardCharsets;
@@ -57,6 +65,9 @@ public final class EmscriptenProcess {
     private final ExportFunction malloc;
     private final ExportFunction free;
     private final TableInstance table;
+    /** Added to exported data addresses: the module's {@code __memory_base} (0 unless it is relocatable). */
+    private final int memoryBase;
+    private final GlobalInstance stackPointer;
     private final Map<String, HostFunction> hostFunctions = new HashMap<>();
     private final Map<String, Integer> persistentStrings = new HashMap<>();
     private final Signals signals = new Signals(this);
@@ -80,8 +91,21 @@ public final class EmscriptenProcess {
         List<HostFunction> functions = new ArrayList<>();
         ImportValues.Builder imports = ImportValues.builder();
         Memory importedMemory = null;
+        TableInstance importedTable = null;
+        Map<String, GlobalInstance> importedGlobals = new HashMap<>();
         for (int i = 0; i < module.importSection().importCount(); i++) {
             Import imp = module.importSection().getImport(i);
+            if (imp.importType() == ExternalType.GLOBAL) {
+                GlobalInstance g = layoutGlobal(b, (GlobalImport) imp);
+                importedGlobals.put(imp.module() + "." + imp.name(), g);
+                imports.addGlobal(new ImportGlobal(imp.module(), imp.name(), g));
+                continue;
+            }
+            if (imp.importType() == ExternalType.TABLE) {
+                importedTable = layoutTable(b, (TableImport) imp);
+                imports.addTable(new ImportTable(imp.module(), imp.name(), importedTable));
+                continue;
+            }
             if (imp.importType() == ExternalType.MEMORY) {
                 MemoryLimits declared = ((MemoryImport) imp).limits();
                 importedMemory = b.image == null
@@ -101,6 +125,12 @@ public final class EmscriptenProcess {
                 f = InvokeTrampoline.create(this, imp.module(), imp.name(), type);
             } else if (provided.containsKey(key)) {
                 f = provided.get(key);
+                if (!f.functionType().equals(type) && type.returns().isEmpty()
+                        && f.functionType().params().equals(type.params())) {
+                    // Same call, result unused: Emscripten 3.x declares _localtime_js/_gmtime_js void, later
+                    // versions return a status (PGlite 0.4.x vs 0.5.x).
+                    f = dropResult(f, type);
+                }
                 if (!f.functionType().equals(type)) {
                     throw new IllegalStateException("host function " + key + " has type " + f.functionType()
                             + " but " + programPath + " imports it as " + type);
@@ -136,9 +166,19 @@ public final class EmscriptenProcess {
         this.mainArgcArgv = ex.function("__main_argc_argv");
         this.malloc = optionalExport(instance, "malloc");
         this.free = optionalExport(instance, "free");
-        this.table = ex.table("__indirect_function_table");
+        this.table = importedTable != null ? importedTable : ex.table("__indirect_function_table");
+        GlobalInstance importedBase = importedGlobals.get("env.__memory_base");
+        this.memoryBase = importedBase == null ? 0 : (int) importedBase.getValue();
+        GlobalInstance importedSp = importedGlobals.get("env.__stack_pointer");
+        this.stackPointer = importedSp != null ? importedSp : ex.global("__stack_pointer");
         if (b.image == null) {
-            // The glue runs the static constructors before anything else (initRuntime).
+            // The glue runs the static constructors before anything else (initRuntime), and a relocatable
+            // module's data relocations before those (its __RELOC_FUNCS__): pointers in the data segments
+            // are relative to __memory_base until then.
+            ExportFunction relocs = optionalExport(instance, "__wasm_apply_data_relocs");
+            if (relocs != null) {
+                relocs.apply();
+            }
             ex.function("__wasm_call_ctors").apply();
         } else {
             restore(b.image);
@@ -250,6 +290,46 @@ public final class EmscriptenProcess {
             }
         }
         return null;
+    }
+
+    private static HostFunction dropResult(HostFunction f, FunctionType type) {
+        return new HostFunction(f.module(), f.name(), type, (inst, args) -> {
+            f.handle().apply(inst, args);
+            return null;
+        });
+    }
+
+    /** An imported global of a relocatable module, with the value the loader gives it. */
+    private GlobalInstance layoutGlobal(Builder b, GlobalImport imp) {
+        String key = imp.module() + "." + imp.name();
+        RelocatableLayout layout = b.layout;
+        if (layout == null) {
+            throw new IllegalStateException(programPath + " imports the global " + key
+                    + " (a relocatable main module) but the process was built without a RelocatableLayout");
+        }
+        int value;
+        switch (key) {
+            case "env.__memory_base" -> value = layout.memoryBase();
+            case "env.__table_base" -> value = layout.tableBase();
+            case "env.__stack_pointer" -> value = layout.stackPointer();
+            case "GOT.mem.__heap_base" -> value = layout.heapBase();
+            default -> throw new IllegalStateException("unsupported global import " + key + " in " + programPath);
+        }
+        if (!imp.type().equals(ValType.I32)) {
+            throw new IllegalStateException(programPath + " imports " + key + " as " + imp.type() + ", not i32");
+        }
+        return new GlobalInstance(Value.i32(value), imp.mutabilityType());
+    }
+
+    /** The function table a relocatable module imports: as large as the loader makes it, or as declared. */
+    private TableInstance layoutTable(Builder b, TableImport imp) {
+        if (b.layout == null) {
+            throw new IllegalStateException(programPath + " imports the table " + imp.module() + "." + imp.name()
+                    + " but the process was built without a RelocatableLayout");
+        }
+        TableLimits declared = imp.limits();
+        long min = Math.max(declared.min(), b.layout.tableSize());
+        return new TableInstance(new Table(imp.entryType(), new TableLimits(min, declared.max())), Value.REF_NULL_VALUE);
     }
 
     private static HostFunction missingImport(String module, String name, FunctionType type) {
@@ -515,15 +595,16 @@ public final class EmscriptenProcess {
         for (int i = 0; i < exports.exportCount(); i++) {
             var e = exports.getExport(i);
             if (e.name().equals(symbol) && e.exportType() == ExternalType.GLOBAL) {
-                return OptionalInt.of((int) instance.global(e.index()).getValue());
+                // A relocatable module's exports are relative to __memory_base (the glue's relocateExports).
+                return OptionalInt.of((int) instance.global(e.index()).getValue() + memoryBase);
             }
         }
         return OptionalInt.empty();
     }
 
-    /** The exported {@code __stack_pointer} global. */
+    /** The {@code __stack_pointer} global: exported by the module, or imported (relocatable modules). */
     public GlobalInstance stackPointerGlobal() {
-        return instance.exports().global("__stack_pointer");
+        return stackPointer;
     }
 
     /** Builds an {@link EmscriptenProcess}. */
@@ -536,6 +617,7 @@ public final class EmscriptenProcess {
         private long memoryLimitBytes = 1L << 30;
         private DynamicLinking dynamicLinking;
         private ProcessImage image;
+        private RelocatableLayout layout;
 
         private Builder(WasmModule module) {
             this.module = Objects.requireNonNull(module, "module");
@@ -587,6 +669,19 @@ public final class EmscriptenProcess {
          */
         public Builder withImage(ProcessImage image) {
             this.image = image;
+            return this;
+        }
+
+        /**
+         * Gives a relocatable main module (one that imports {@code __memory_base}, {@code __stack_pointer},
+         * {@code __table_base}, {@code GOT.mem.__heap_base} and its function table) the values its loader would.
+         * Not needed, and ignored, for modules that import none of them.
+         *
+         * @param layout the loader's values, or {@code null}
+         * @return this builder
+         */
+        public Builder withLayout(RelocatableLayout layout) {
+            this.layout = layout;
             return this;
         }
 

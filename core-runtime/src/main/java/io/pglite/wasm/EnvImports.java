@@ -711,6 +711,41 @@ final class EnvImports {
         return 0;
     }
 
+    /** {@code pipe(fds)}: older Emscripten (PGlite 0.4.x) imports it besides {@code pipe2}. */
+    @WasmExport("__syscall_pipe")
+    public int pipe(Memory m, int fds) {
+        return pipe2(m, fds, 0);
+    }
+
+    /**
+     * {@code select} (PGlite 0.4.x imports it): like the glue for files, pipes and devices, every descriptor asked
+     * about is ready, so the sets stay as given; the count is the number of bits set.
+     */
+    @WasmExport("__syscall__newselect")
+    public int newselect(Memory m, int nfds, int readfds, int writefds, int exceptfds, int timeout) {
+        process.signals().safePoint();
+        int count = 0;
+        for (int set : new int[] {readfds, writefds}) {
+            if (set == 0) {
+                continue;
+            }
+            for (int fd = 0; fd < nfds; fd++) {
+                if ((m.readInt(set + 4 * (fd / 32)) & (1 << (fd % 32))) != 0) {
+                    if (!fs().isOpen(fd)) {
+                        return -Errno.EBADF;
+                    }
+                    count++;
+                }
+            }
+        }
+        if (exceptfds != 0) {
+            for (int i = 0; i < (nfds + 31) / 32; i++) {
+                m.writeI32(exceptfds + 4 * i, 0);
+            }
+        }
+        return count;
+    }
+
     @WasmExport("__syscall_getdents64")
     public int getdents64(Memory m, int fd, int dirp, int count) {
         int max = count / DIRENT_SIZE;

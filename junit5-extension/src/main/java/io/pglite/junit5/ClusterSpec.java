@@ -23,9 +23,11 @@ import java.util.Objects;
  * @param setups template setups, in order
  * @param poolSize the injected pool's size
  * @param keepFailed whether a failed test's cluster is kept
+ * @param distribution the PostgreSQL distribution (version) to run
  */
 public record ClusterSpec(String user, String password, String database, List<String> settings,
-        List<String> extensions, List<TemplateSetup> setups, int poolSize, boolean keepFailed) {
+        List<String> extensions, List<TemplateSetup> setups, int poolSize, boolean keepFailed,
+        Distribution distribution) {
 
     /** The property (system property or JUnit configuration parameter) that keeps every failed test's cluster. */
     public static final String KEEP_FAILED_PROPERTY = "pglite.keepFailed";
@@ -41,9 +43,11 @@ public record ClusterSpec(String user, String password, String database, List<St
      * @param setups template setups
      * @param poolSize pool size
      * @param keepFailed keep failed clusters
+     * @param distribution the PostgreSQL distribution
      */
     public ClusterSpec {
         Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(distribution, "distribution");
         Objects.requireNonNull(database, "database");
         settings = List.copyOf(settings);
         extensions = List.copyOf(extensions);
@@ -93,7 +97,7 @@ public record ClusterSpec(String user, String password, String database, List<St
             String password, String database, List<String> extensions, List<String> initScripts,
             List<String> flywayLocations, String liquibaseChangeLog, List<String> settings, int poolSize,
             boolean keepFailed) {
-        checkVersion(annotation, version);
+        Distribution distribution = distribution(annotation, version);
         if (poolSize < 1) {
             throw new IllegalArgumentException(annotation + "(poolSize) must be at least 1, got " + poolSize);
         }
@@ -114,19 +118,18 @@ public record ClusterSpec(String user, String password, String database, List<St
         }
         boolean keep = keepFailed || Boolean.getBoolean(KEEP_FAILED_PROPERTY);
         return new ClusterSpec(user, password.isEmpty() ? null : password, database, settings, extensions, setups,
-                poolSize, keep);
+                poolSize, keep, distribution);
     }
 
-    /** Fails for a PostgreSQL version this build does not have, naming those it has. */
-    static void checkVersion(String annotation, String version) {
-        if (version.isEmpty()) {
-            return;
-        }
-        String available = Distribution.pg18().postgresVersion();
-        String major = available.substring(0, available.indexOf('.'));
-        if (!version.equals(major) && !version.equals(available)) {
-            throw new IllegalArgumentException(annotation + "(version = \"" + version + "\"): PostgreSQL " + version
-                    + " is not available; available: " + major + " (PostgreSQL " + available + ")");
+    /**
+     * The distribution of a version ({@link Distribution#forVersion(String)}); fails for a PostgreSQL version
+     * that is not on the class path, naming those that are and the artifact to add.
+     */
+    static Distribution distribution(String annotation, String version) {
+        try {
+            return Distribution.forVersion(version);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(annotation + "(version = \"" + version + "\"): " + e.getMessage(), e);
         }
     }
 
@@ -160,7 +163,8 @@ public record ClusterSpec(String user, String password, String database, List<St
      * @return the running cluster (its server not started yet)
      */
     public PgliteCluster start() {
-        PgliteCluster.Builder b = PgliteCluster.builder().username(user).database(database).prepareNext(true);
+        PgliteCluster.Builder b = PgliteCluster.builder().distribution(distribution).username(user).database(database)
+                .prepareNext(true);
         if (password != null) {
             b.password(password);
         }

@@ -73,8 +73,9 @@ public @interface PgliteTest {
     String password() default "";
 
     /**
-     * The PostgreSQL major version; empty for the default. Only {@code 18} is available today; any other
-     * version fails the test class with the list of available ones.
+     * The PostgreSQL version: {@code "18"} (the default) or {@code "17"} (needs the test dependency
+     * {@code io.pglite:pglite-distribution-pg17}); an exact version such as {@code "17.5"} is accepted too. Any
+     * other version, or 17 without its artifact, fails the test class with the list of available ones.
      *
      * @return the version, or empty
      */

@@ -359,7 +359,8 @@ public class PgliteContainer<SELF extends PgliteContainer<SELF>> extends JdbcDat
     }
 
     private PgliteCluster build(List<String> settings, List<String> scripts) {
-        PgliteCluster.Builder b = PgliteCluster.builder().username(username).database(databaseName);
+        PgliteCluster.Builder b = PgliteCluster.builder().postgresVersion(Integer.toString(image.major()))
+                .username(username).database(databaseName);
         if (password != null && !password.isEmpty()) {
             b.password(password);
         }

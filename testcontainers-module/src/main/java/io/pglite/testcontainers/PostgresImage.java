@@ -7,18 +7,20 @@ import org.testcontainers.utility.DockerImageName;
 
 /**
  * Maps a Docker image name, as a Testcontainers user writes it for {@code PostgreSQLContainer}, to what this
- * project can run. Today that is PostgreSQL 18 with its contrib extensions; the image name is checked anyway so
- * that a suite written for another version fails at once with a clear message instead of silently running on a
- * different major version.
+ * project can run: PostgreSQL 18 (in pglite-core-runtime) and 17 (with pgvector, from
+ * io.pglite:pglite-distribution-pg17). The image name is checked so that a suite written for another version fails
+ * at once with a clear message instead of silently running on a different major version.
  */
 final class PostgresImage {
 
     /** The PostgreSQL major versions this project ships. */
-    static final List<Integer> AVAILABLE_MAJORS = List.of(18);
+    static final List<Integer> AVAILABLE_MAJORS = List.of(17, 18);
 
     /** The image names accepted, for error messages and documentation. */
     static final String SUPPORTED_NAMES = "postgres, postgres:latest, postgres:18, postgres:18.<minor> (for example"
-            + " postgres:18.6), with an optional variant suffix (postgres:18-alpine, postgres:18.6-bookworm)";
+            + " postgres:18.6), postgres:17, postgres:17.<minor> and pgvector/pgvector:pg17 (these need"
+            + " io.pglite:pglite-distribution-pg17), with an optional variant suffix (postgres:18-alpine,"
+            + " postgres:18.6-bookworm)";
 
     private static final DockerImageName POSTGRES = DockerImageName.parse("postgres");
     private static final DockerImageName PGVECTOR = DockerImageName.parse("pgvector/pgvector");
@@ -47,9 +49,12 @@ final class PostgresImage {
         String tag = name.getVersionPart();
         if (name.isCompatibleWith(PGVECTOR) && !name.isCompatibleWith(POSTGRES)) {
             Matcher m = PGVECTOR_TAG.matcher(tag);
+            if (m.matches() && m.group(1).equals("17")) {
+                return available(name, 17);
+            }
             String version = m.matches() ? "PostgreSQL " + m.group(1) + " with " : "";
-            throw unsupported(name, version + "pgvector is not available yet (pglite-java runs PostgreSQL 18 with its"
-                    + " contrib extensions; the vector extension is not part of its distribution)");
+            throw unsupported(name, version + "pgvector is not available (pglite-java has pgvector with PostgreSQL 17"
+                    + " only: pgvector/pgvector:pg17)");
         }
         if (!name.isCompatibleWith(POSTGRES)) {
             throw unsupported(name, "only the official postgres image (or an image declared compatible with it"
@@ -64,7 +69,17 @@ final class PostgresImage {
         }
         int major = Integer.parseInt(m.group(1));
         if (!AVAILABLE_MAJORS.contains(major)) {
-            throw unsupported(name, "PostgreSQL " + major + " is not available yet (pglite-java runs PostgreSQL 18)");
+            throw unsupported(name, "PostgreSQL " + major + " is not available (pglite-java runs PostgreSQL 17 and 18)");
+        }
+        return available(name, major);
+    }
+
+    /** The image for a version this project ships, if its distribution is on the class path. */
+    private static PostgresImage available(DockerImageName name, int major) {
+        try {
+            io.pglite.distribution.Distribution.forVersion(Integer.toString(major));
+        } catch (IllegalArgumentException e) {
+            throw unsupported(name, e.getMessage());
         }
         return new PostgresImage(name, major);
     }

@@ -161,6 +161,8 @@ public final class DynamicLinker {
     private final Map<Instance, Map<Integer, Integer>> slots = new IdentityHashMap<>();
     private final Deque<String> loading = new ArrayDeque<>();
     private boolean mainSlotsScanned;
+    /** Main's {@code __memory_base}: 0 unless main is relocatable. */
+    private final int mainMemoryBase;
 
     /**
      * Creates a linker with the interpreter for side modules and no library locator.
@@ -190,11 +192,19 @@ public final class DynamicLinker {
             Export e = exports.getExport(i);
             mainExports.put(e.name(), e);
         }
+        // A relocatable main module (PGlite 0.4.x) imports __stack_pointer and __memory_base instead of
+        // exporting them, and its exported data addresses are relative to that base (the glue's relocateExports).
         Export sp = mainExports.get("__stack_pointer");
-        if (sp == null || sp.exportType() != ExternalType.GLOBAL) {
-            throw new IllegalArgumentException("main instance does not export __stack_pointer");
+        GlobalInstance importedSp = mainImportedGlobal(main, "env", "__stack_pointer");
+        if (sp != null && sp.exportType() == ExternalType.GLOBAL) {
+            this.stackPointer = main.global(sp.index());
+        } else if (importedSp != null) {
+            this.stackPointer = importedSp;
+        } else {
+            throw new IllegalArgumentException("main instance neither exports nor imports __stack_pointer");
         }
-        this.stackPointer = main.global(sp.index());
+        GlobalInstance base = mainImportedGlobal(main, "env", "__memory_base");
+        this.mainMemoryBase = base == null ? 0 : (int) base.getValue();
 
         ImportSection imports = main.module().importSection();
         int funcIdx = 0;
@@ -934,6 +944,22 @@ public final class DynamicLinker {
         throw unresolvedImport(lib, imp);
     }
 
+    /** The global main imports as {@code module.name} (imported globals come first in its index space). */
+    private static GlobalInstance mainImportedGlobal(Instance main, String module, String name) {
+        ImportSection imports = main.module().importSection();
+        int globalIdx = 0;
+        for (int i = 0; i < imports.importCount(); i++) {
+            Import imp = imports.getImport(i);
+            if (imp.importType() == ExternalType.GLOBAL) {
+                if (imp.module().equals(module) && imp.name().equals(name)) {
+                    return main.global(globalIdx);
+                }
+                globalIdx++;
+            }
+        }
+        return null;
+    }
+
     private static GlobalInstance constI32(int value) {
         return new GlobalInstance(Value.i32(value), MutabilityType.Const);
     }
@@ -1089,7 +1115,7 @@ public final class DynamicLinker {
                 return new Symbol(main, e.index(), 0);
             }
             if (e.exportType() == ExternalType.GLOBAL) {
-                return new Symbol(null, -1, (int) main.global(e.index()).getValue());
+                return new Symbol(null, -1, (int) main.global(e.index()).getValue() + mainMemoryBase);
             }
         }
         Integer imp = mainImportFunctions.get(name);
