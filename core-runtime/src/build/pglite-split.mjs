@@ -2,13 +2,14 @@
 // Build-time script of pglite-java (not part of the library), run by the Maven build of core-runtime.
 //
 //   node pglite-split.mjs --binaryen <unpacked npm package "binaryen"> --in pglite.wasm --out split.wasm
-//                         --split-over N --max-nodes M [--report report.tsv]
+//                         --split-over N --max-nodes M [--fit-nodes F] [--report report.tsv]
 //
 // Splits every function whose body has more than --split-over expression nodes (Binaryen IR) into the
 // function itself and new "outlined" functions of at most --max-nodes nodes each, so that every function
-// of the module fits a JVM method (64 KB of bytecode) once Chicory's compiler has translated it. Only
-// functions that need it are split (an outlined region costs a call and hands locals over through
-// globals; splitting hot functions that compile anyway measured slower). Nothing else changes:
+// of the module fits a JVM method (64 KB of bytecode) once Chicory's compiler has translated it, and most
+// fit the 8,000 bytes HotSpot JIT-compiles. Regions with more than MAX_EXITS labels outside themselves are
+// not taken; a function left larger than --fit-nodes (default 10,000) by that rule is split again with
+// regions of up to --fit-nodes nodes and any number of exits. Nothing else changes:
 //
 //   - imports, exports, the table and its element segments, memory, data segments, the dylink.0 section
 //     and every existing function keep their index and meaning (new functions and globals are appended

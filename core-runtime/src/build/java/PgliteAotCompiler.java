@@ -39,6 +39,24 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.InsnList;
+import org.objectweb.asm.tree.InsnNode;
+import org.objectweb.asm.tree.IntInsnNode;
+import org.objectweb.asm.tree.JumpInsnNode;
+import org.objectweb.asm.tree.LabelNode;
+import org.objectweb.asm.tree.LdcInsnNode;
+import org.objectweb.asm.tree.LookupSwitchInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.TableSwitchInsnNode;
+import org.objectweb.asm.tree.VarInsnNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -208,8 +226,14 @@ public final class PgliteAotCompiler {
                 .withInterpreterFallback(forced.isEmpty() ? InterpreterFallback.SILENT : InterpreterFallback.FAIL)
                 .withInterpretedFunctions(forced.isEmpty() ? null : forced).build().compile();
         Set<Integer> interpreted = new TreeSet<>(result.interpretedFunctions());
-        Map<String, byte[]> classes = result.classBytes();
+        Map<String, byte[]> classes = new TreeMap<>(result.classBytes());
         long compileMs = ms(tCompile);
+        int switchesSplit = SwitchSplitter.splitAll(classes);
+        if (switchesSplit > 0) {
+            log(spec.wasm().getFileName() + ": " + switchesSplit + " dispatch switch method(s) split into methods of at most "
+                    + SwitchSplitter.CASES_PER_METHOD + " cases (JIT-compilable)");
+        }
+        reportHugeMethods(spec, classes);
 
         // Write classes (remove those of an earlier compile first: the number of groups may change).
         Files.createDirectories(packageDir);
@@ -565,5 +589,278 @@ public final class PgliteAotCompiler {
 
     static String sha256(byte[] data) throws NoSuchAlgorithmException {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    // ------------------------------------------------------------------ methods the JIT does not compile
+
+    /**
+     * HotSpot leaves methods of more than 8,000 bytes of bytecode to its bytecode interpreter (the product flag
+     * -XX:-DontCompileHugeMethods lifts this; HugeMethodLimit itself cannot be changed in product builds).
+     */
+    static final int JIT_METHOD_LIMIT = 8000;
+
+    static void log(String message) {
+        System.out.println(PREFIX + message);
+    }
+
+    /** Logs the generated methods the JIT will not compile, largest first (the build does not fail on them). */
+    static void reportHugeMethods(ModuleSpec spec, Map<String, byte[]> classes) throws IOException {
+        List<String> huge = new ArrayList<>();
+        long hugeBytes = 0;
+        for (var e : classes.entrySet()) {
+            for (var m : codeLengths(e.getValue()).entrySet()) {
+                if (m.getValue() > JIT_METHOD_LIMIT) {
+                    String cls = e.getKey().replace('/', '.');
+                    huge.add(m.getValue() + " " + cls.substring(cls.lastIndexOf('.') + 1) + "." + m.getKey().substring(0, m.getKey().indexOf('(')));
+                    hugeBytes += m.getValue();
+                }
+            }
+        }
+        huge.sort(java.util.Comparator.comparingInt((String h) -> Integer.parseInt(h.substring(0, h.indexOf(' ')))).reversed());
+        log(spec.wasm().getFileName() + ": " + huge.size() + " method(s) over " + JIT_METHOD_LIMIT
+                + " bytes of bytecode (" + hugeBytes + " bytes), left to the JVM's interpreter by default"
+                + (huge.isEmpty() ? "" : ": " + String.join(", ", huge.subList(0, Math.min(12, huge.size())))
+                        + (huge.size() > 12 ? ", ..." : "")));
+    }
+
+    /** Bytecode length of each method of a class file (name + descriptor -> bytes), read from its Code attributes. */
+    static Map<String, Integer> codeLengths(byte[] classFile) throws IOException {
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(classFile));
+        in.skipBytes(8);
+        int count = in.readUnsignedShort();
+        String[] utf8 = new String[count];
+        for (int i = 1; i < count; i++) {
+            int tag = in.readUnsignedByte();
+            switch (tag) {
+                case 1 -> utf8[i] = in.readUTF();
+                case 3, 4 -> in.skipBytes(4);
+                case 5, 6 -> { in.skipBytes(8); i++; }
+                case 7, 8, 16, 19, 20 -> in.skipBytes(2);
+                case 9, 10, 11, 12, 17, 18 -> in.skipBytes(4);
+                case 15 -> in.skipBytes(3);
+                default -> throw new IOException("constant pool tag " + tag);
+            }
+        }
+        in.skipBytes(6);
+        in.skipBytes(2 * in.readUnsignedShort());
+        Map<String, Integer> out = new TreeMap<>();
+        for (int pass = 0; pass < 2; pass++) { // fields, then methods
+            int members = in.readUnsignedShort();
+            for (int k = 0; k < members; k++) {
+                in.skipBytes(2);
+                String name = utf8[in.readUnsignedShort()] + utf8[in.readUnsignedShort()];
+                int attributes = in.readUnsignedShort();
+                for (int a = 0; a < attributes; a++) {
+                    String attribute = utf8[in.readUnsignedShort()];
+                    int length = in.readInt();
+                    if (pass == 1 && attribute.equals("Code")) {
+                        in.skipBytes(4);
+                        int codeLength = in.readInt();
+                        out.put(name, codeLength);
+                        in.skipBytes(length - 8);
+                    } else {
+                        in.skipBytes(length);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Splits Chicory's dispatch methods into methods the JIT compiles. Chicory compiles every call_indirect
+     * through an "Indirect" class whose one method switches over all functions of a type (hundreds to
+     * thousands of cases, each a static call and a return), and calls by function index through "Dispatch"
+     * classes of 4,096 cases: 9-33 KB methods that HotSpot leaves to its interpreter, on the path of every
+     * indirect call of PostgreSQL (function managers, memory contexts, executor nodes).
+     *
+     * <p>A method of that shape (argument loads, one switch on an int argument, then for each case a block
+     * without branches that ends in a return or throw) becomes a small method switching on the key's range of
+     * 256 values, which calls one of several methods with the same descriptor, each the original switch
+     * restricted to the cases of its range. Behaviour is unchanged: the same function is called for every key,
+     * and an unknown key reaches the original default block. Any other method is left alone.
+     */
+    static final class SwitchSplitter {
+        static final int CASES_PER_METHOD = 256;
+        private static final int MIN_CASES = 2 * CASES_PER_METHOD;
+
+        private SwitchSplitter() {}
+
+        static int splitAll(Map<String, byte[]> classes) {
+            int total = 0;
+            for (var e : classes.entrySet()) {
+                ClassNode cn = new ClassNode();
+                new ClassReader(e.getValue()).accept(cn, ClassReader.SKIP_FRAMES);
+                List<MethodNode> added = new ArrayList<>();
+                int split = 0;
+                for (MethodNode m : cn.methods) {
+                    if (split(cn, m, added)) {
+                        split++;
+                    }
+                }
+                if (split == 0) {
+                    continue;
+                }
+                cn.methods.addAll(added);
+                ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
+                    @Override
+                    protected String getCommonSuperClass(String a, String b) {
+                        return "java/lang/Object"; // never needed: every branch target sees the same types
+                    }
+                };
+                cn.accept(cw);
+                e.setValue(cw.toByteArray());
+                total += split;
+            }
+            return total;
+        }
+
+        private static boolean isReal(AbstractInsnNode n) {
+            return n.getOpcode() >= 0;
+        }
+
+        private static boolean split(ClassNode cn, MethodNode m, List<MethodNode> added) {
+            if ((m.access & Opcodes.ACC_STATIC) == 0 || m.tryCatchBlocks != null && !m.tryCatchBlocks.isEmpty()) {
+                return false;
+            }
+            List<AbstractInsnNode> prefix = new ArrayList<>();
+            AbstractInsnNode n = m.instructions.getFirst();
+            for (; n != null && !(n instanceof TableSwitchInsnNode) && !(n instanceof LookupSwitchInsnNode); n = n.getNext()) {
+                if (!isReal(n)) {
+                    continue;
+                }
+                if (!(n instanceof VarInsnNode)) {
+                    return false;
+                }
+                prefix.add(n);
+            }
+            if (n == null || prefix.isEmpty() || prefix.get(prefix.size() - 1).getOpcode() != Opcodes.ILOAD) {
+                return false;
+            }
+            int keyVar = ((VarInsnNode) prefix.get(prefix.size() - 1)).var;
+            TreeMap<Integer, LabelNode> cases = new TreeMap<>();
+            LabelNode dflt;
+            if (n instanceof TableSwitchInsnNode t) {
+                for (int i = 0; i < t.labels.size(); i++) {
+                    if (t.labels.get(i) != t.dflt) {
+                        cases.put(t.min + i, t.labels.get(i));
+                    }
+                }
+                dflt = t.dflt;
+            } else {
+                LookupSwitchInsnNode l = (LookupSwitchInsnNode) n;
+                for (int i = 0; i < l.keys.size(); i++) {
+                    cases.put(l.keys.get(i), l.labels.get(i));
+                }
+                dflt = l.dflt;
+            }
+            if (cases.size() < MIN_CASES) {
+                return false;
+            }
+            // every target must start a straight block ending in a return or athrow
+            Map<LabelNode, List<AbstractInsnNode>> blocks = new HashMap<>();
+            for (LabelNode target : new java.util.HashSet<>(concat(cases.values(), dflt))) {
+                List<AbstractInsnNode> block = new ArrayList<>();
+                AbstractInsnNode x = target.getNext();
+                for (; x != null; x = x.getNext()) {
+                    if (!isReal(x)) {
+                        continue;
+                    }
+                    if (x instanceof JumpInsnNode || x instanceof TableSwitchInsnNode || x instanceof LookupSwitchInsnNode) {
+                        return false;
+                    }
+                    block.add(x);
+                    int op = x.getOpcode();
+                    if ((op >= Opcodes.IRETURN && op <= Opcodes.RETURN) || op == Opcodes.ATHROW) {
+                        break;
+                    }
+                }
+                if (x == null) {
+                    return false;
+                }
+                blocks.put(target, block);
+            }
+
+            // one method per range of 256 key values
+            int base = cases.firstKey();
+            TreeMap<Integer, List<Integer>> ranges = new TreeMap<>();
+            for (int key : cases.keySet()) {
+                ranges.computeIfAbsent((int) (((long) key - base) >>> 8), r -> new ArrayList<>()).add(key);
+            }
+            Type type = Type.getMethodType(m.desc);
+            Map<Integer, String> rangeMethod = new TreeMap<>();
+            for (var r : ranges.entrySet()) {
+                String name = m.name + "$range" + r.getKey();
+                rangeMethod.put(r.getKey(), name);
+                MethodNode part = new MethodNode(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC | Opcodes.ACC_SYNTHETIC,
+                        name, m.desc, null, m.exceptions == null ? null : m.exceptions.toArray(new String[0]));
+                InsnList code = part.instructions;
+                Map<LabelNode, LabelNode> labels = new HashMap<>();
+                for (AbstractInsnNode p : prefix) {
+                    code.add(p.clone(labels));
+                }
+                LabelNode partDefault = new LabelNode();
+                List<Integer> keys = r.getValue();
+                LabelNode[] targets = new LabelNode[keys.size()];
+                Map<LabelNode, LabelNode> copies = new HashMap<>();
+                for (int i = 0; i < keys.size(); i++) {
+                    targets[i] = copies.computeIfAbsent(cases.get(keys.get(i)), x -> new LabelNode());
+                }
+                code.add(new LookupSwitchInsnNode(partDefault, keys.stream().mapToInt(Integer::intValue).toArray(), targets));
+                for (var c : copies.entrySet()) {
+                    code.add(c.getValue());
+                    for (AbstractInsnNode x : blocks.get(c.getKey())) {
+                        code.add(x.clone(labels));
+                    }
+                }
+                code.add(partDefault);
+                for (AbstractInsnNode x : blocks.get(dflt)) {
+                    code.add(x.clone(labels));
+                }
+                added.add(part);
+            }
+
+            // the method itself: pick the range, call its method with the same arguments
+            InsnList code = new InsnList();
+            LabelNode outOfRange = new LabelNode();
+            code.add(new VarInsnNode(Opcodes.ILOAD, keyVar));
+            code.add(new LdcInsnNode(base));
+            code.add(new InsnNode(Opcodes.ISUB));
+            code.add(new IntInsnNode(Opcodes.BIPUSH, 8));
+            code.add(new InsnNode(Opcodes.IUSHR));
+            int maxRange = ranges.lastKey();
+            LabelNode[] targets = new LabelNode[maxRange + 1];
+            Map<Integer, LabelNode> rangeLabel = new TreeMap<>();
+            for (int r = 0; r <= maxRange; r++) {
+                // a range without cases goes to the first range's method, whose default handles the key
+                int target = ranges.containsKey(r) ? r : ranges.firstKey();
+                targets[r] = rangeLabel.computeIfAbsent(target, x -> new LabelNode());
+            }
+            code.add(new TableSwitchInsnNode(0, maxRange, outOfRange, targets));
+            code.add(outOfRange);
+            LabelNode first = rangeLabel.get(ranges.firstKey());
+            code.add(new JumpInsnNode(Opcodes.GOTO, first));
+            for (var rl : rangeLabel.entrySet()) {
+                code.add(rl.getValue());
+                int slot = 0;
+                for (Type arg : type.getArgumentTypes()) {
+                    code.add(new VarInsnNode(arg.getOpcode(Opcodes.ILOAD), slot));
+                    slot += arg.getSize();
+                }
+                code.add(new MethodInsnNode(Opcodes.INVOKESTATIC, cn.name, rangeMethod.get(rl.getKey()), m.desc, false));
+                code.add(new InsnNode(type.getReturnType().getOpcode(Opcodes.IRETURN)));
+            }
+            m.instructions = code;
+            m.localVariables = null;
+            m.maxStack = 0;
+            m.maxLocals = 0;
+            return true;
+        }
+
+        private static List<LabelNode> concat(java.util.Collection<LabelNode> a, LabelNode b) {
+            List<LabelNode> all = new ArrayList<>(a);
+            all.add(b);
+            return all;
+        }
     }
 }

@@ -31,7 +31,8 @@ import java.util.Locale;
  *     -Dexec.args="-Xss16m -Xmx2g -cp %classpath io.pglite.bench.QuerySpeed"
  * </pre>
  *
- * <p>System properties: {@code rounds} (default 5), {@code iterations} per round (default 1000). Besides
+ * <p>System properties: {@code rounds} (default 5), {@code iterations} per round (default 1000), {@code only}
+ * (a comma-separated subset of {@code select1,select200,pk}, to profile one query). Besides
  * wall-clock figures it prints the process CPU time per query (all threads, JIT and GC included), which
  * is steadier than wall time on a shared machine.
  */
@@ -74,12 +75,18 @@ public final class QuerySpeed {
             for (int r = 1; r <= rounds; r++) {
                 String round = "round " + r + (r == 1 ? " (cold)" : "");
                 try (Connection c = DriverManager.getConnection(simpleUrl, pg.username(), "")) {
-                    report(round, "SELECT 1", time(iterations, () -> simple(c, "SELECT 1")));
-                    report(round, "SELECT_200 (simple query)", time(iterations, () -> simple(c, SELECT_200)));
+                    if (runs("select1")) {
+                        report(round, "SELECT 1", time(iterations, () -> simple(c, "SELECT 1")));
+                    }
+                    if (runs("select200")) {
+                        report(round, "SELECT_200 (simple query)", time(iterations, () -> simple(c, SELECT_200)));
+                    }
                 }
                 try (Connection c = DriverManager.getConnection(pg.jdbcUrl() + "?prepareThreshold=1",
                         pg.username(), "")) {
-                    report(round, "pk SELECT (prepared)", pkSelects(c, iterations));
+                    if (runs("pk")) {
+                        report(round, "pk SELECT (prepared)", pkSelects(c, iterations));
+                    }
                     // The server hands the same backend to the next connection: leave no named statement.
                     try (Statement s = c.createStatement()) {
                         s.execute("DEALLOCATE ALL");
@@ -87,6 +94,12 @@ public final class QuerySpeed {
                 }
             }
         }
+    }
+
+    /** System property {@code only}: a comma-separated subset of select1, select200, pk (default: all). */
+    private static boolean runs(String query) {
+        String only = System.getProperty("only", "");
+        return only.isEmpty() || java.util.Arrays.asList(only.split(",")).contains(query);
     }
 
     interface Action {

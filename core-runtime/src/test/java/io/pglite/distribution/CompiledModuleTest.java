@@ -316,4 +316,87 @@ class CompiledModuleTest {
         }
         return false;
     }
+
+    /** HotSpot's HugeMethodLimit: larger methods stay in the JVM's bytecode interpreter by default. */
+    private static final int JIT_METHOD_LIMIT = 8000;
+
+    /**
+     * The calls through the function table (every call_indirect) and by function index go through generated
+     * dispatch methods; the build splits them so that the JIT compiles them. And the split of large wasm
+     * functions leaves few methods over the JIT's limit (136 before it targeted that limit).
+     */
+    @Test
+    void dispatchMethodsAreSmallEnoughForTheJit() throws Exception {
+        Path classes = Path.of(PgliteMachine.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .resolve(PgliteMachine.class.getPackageName().replace('.', '/'));
+        List<String> dispatchTooLarge = new ArrayList<>();
+        List<String> huge = new ArrayList<>();
+        int dispatchMethods = 0;
+        try (var files = Files.list(classes)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("PgliteMachine")
+                    && f.getFileName().toString().endsWith(".class")).toList()) {
+                String cls = file.getFileName().toString().replace(".class", "");
+                boolean dispatch = cls.contains("Dispatch_") || cls.contains("Indirect_");
+                for (var m : codeLengths(Files.readAllBytes(file)).entrySet()) {
+                    if (dispatch) {
+                        dispatchMethods++;
+                    }
+                    if (m.getValue() > JIT_METHOD_LIMIT) {
+                        (dispatch ? dispatchTooLarge : huge).add(cls + "." + m.getKey() + " " + m.getValue());
+                    }
+                }
+            }
+        }
+        LOG.info("{} dispatch methods; {} other methods over {} bytes: {}", dispatchMethods, huge.size(),
+                JIT_METHOD_LIMIT, huge);
+        assertThat(dispatchMethods).as("dispatch methods found").isGreaterThan(20);
+        assertThat(dispatchTooLarge).as("dispatch methods over the JIT's limit").isEmpty();
+        assertThat(huge.size()).as("methods over the JIT's limit").isLessThan(40);
+    }
+
+    /** Bytecode length of each method of a class file, from its Code attributes. */
+    static java.util.Map<String, Integer> codeLengths(byte[] classFile) throws java.io.IOException {
+        var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(classFile));
+        in.skipBytes(8);
+        int count = in.readUnsignedShort();
+        String[] utf8 = new String[count];
+        for (int i = 1; i < count; i++) {
+            int tag = in.readUnsignedByte();
+            switch (tag) {
+                case 1 -> utf8[i] = in.readUTF();
+                case 3, 4, 9, 10, 11, 12, 17, 18 -> in.skipBytes(4);
+                case 5, 6 -> {
+                    in.skipBytes(8);
+                    i++;
+                }
+                case 7, 8, 16, 19, 20 -> in.skipBytes(2);
+                case 15 -> in.skipBytes(3);
+                default -> throw new java.io.IOException("constant pool tag " + tag);
+            }
+        }
+        in.skipBytes(6);
+        in.skipBytes(2 * in.readUnsignedShort());
+        var out = new java.util.TreeMap<String, Integer>();
+        for (int pass = 0; pass < 2; pass++) { // fields, then methods
+            int members = in.readUnsignedShort();
+            for (int k = 0; k < members; k++) {
+                in.skipBytes(2);
+                String name = utf8[in.readUnsignedShort()];
+                in.skipBytes(2);
+                int attributes = in.readUnsignedShort();
+                for (int a = 0; a < attributes; a++) {
+                    String attribute = utf8[in.readUnsignedShort()];
+                    int length = in.readInt();
+                    if (pass == 1 && attribute.equals("Code")) {
+                        in.skipBytes(4);
+                        out.merge(name, in.readInt(), Math::max);
+                        in.skipBytes(length - 8);
+                    } else {
+                        in.skipBytes(length);
+                    }
+                }
+            }
+        }
+        return out;
+    }
 }
