@@ -25,13 +25,18 @@ import java.util.Locale;
  *       snapshot} (default) restores the started-backend snapshot, {@code prepare} also prepares the next
  *       cluster in the background ({@code prepareNext}), {@code boot} runs PostgreSQL's start-up each time;
  *   <li>{@code native-template URL N}: the native anchor measured the same way from this JVM: N times
- *       {@code CREATE DATABASE .. TEMPLATE template1}, a new pgjdbc connection to it and {@code SELECT 1}.
+ *       {@code CREATE DATABASE .. TEMPLATE template1}, a new pgjdbc connection to it and {@code SELECT 1};
+ *   <li>{@code native-first-query URL}: the native anchor of {@code first-query}: time from JVM start to the
+ *       first result in a database just created from {@code bench_template} (made beforehand, holding the
+ *       extensions) or {@code template1}.
  * </ul>
  *
  * <p>System properties {@code bench.extensions} (comma-separated, installed into the template with
  * {@code Builder.extensions}, or into the native template database) and {@code bench.query} (instead of
  * {@code SELECT 1}; must return a row) measure clusters with extensions to their first extension-backed query
- * (core-runtime/src/bench/extensions.sh).
+ * (core-runtime/src/bench/extensions.sh); {@code bench.version} chooses the PostgreSQL version
+ * ({@code Builder.postgresVersion}, for example 17 with pglite-distribution-pg17 on the class path:
+ * core-runtime/src/bench/extensions-pg17.sh).
  */
 public final class StartupBenchmark {
     private StartupBenchmark() {}
@@ -41,9 +46,10 @@ public final class StartupBenchmark {
             case "first-query" -> firstQuery(args.length > 1 ? Path.of(args[1]) : null);
             case "warm" -> warm(Integer.parseInt(args[1]), args.length > 2 ? args[2] : "snapshot");
             case "native-template" -> nativeTemplate(args[1], Integer.parseInt(args[2]));
+            case "native-first-query" -> nativeFirstQuery(args[1]);
             default -> {
                 System.err.println("usage: StartupBenchmark first-query [DIR] | warm N [snapshot|prepare|boot]"
-                        + " | native-template URL N");
+                        + " | native-template URL N | native-first-query URL");
                 System.exit(2);
             }
         }
@@ -76,7 +82,12 @@ public final class StartupBenchmark {
             : System.getProperty("bench.extensions").split(",");
     private static final String QUERY = System.getProperty("bench.query", "SELECT 1");
 
+    private static final String VERSION = System.getProperty("bench.version", "");
+
     private static PgliteCluster.Builder withExtensions(PgliteCluster.Builder b) {
+        if (!VERSION.isEmpty()) {
+            b.postgresVersion(VERSION);
+        }
         return b.extensions(EXTENSIONS);
     }
 
@@ -112,6 +123,30 @@ public final class StartupBenchmark {
         int n = times.size();
         System.out.printf(Locale.ROOT, "RESULT %s n=%d median_ms=%.1f p90_ms=%.1f min_ms=%.1f%n", what, n,
                 times.get(n / 2), times.get((int) Math.min(n - 1, Math.ceil(n * 0.9) - 1)), times.get(0));
+    }
+
+    private static void nativeFirstQuery(String url) throws SQLException {
+        // The template database (bench_template, holding the extensions, as PgliteCluster's cached template) is
+        // made beforehand by the script; bench_first must not exist. Timed from JVM start: the JVM and pgjdbc
+        // loading, CREATE DATABASE, a connection to it, the query.
+        String template = EXTENSIONS.length > 0 ? "bench_template" : "template1";
+        long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+        long mainEntered = System.currentTimeMillis() - jvmStart;
+        try (Connection admin = DriverManager.getConnection(url + "postgres", "postgres", "");
+                Statement st = admin.createStatement()) {
+            st.execute("CREATE DATABASE bench_first TEMPLATE " + template);
+            try (Connection c = DriverManager.getConnection(url + "bench_first", "postgres", "");
+                    Statement q = c.createStatement();
+                    ResultSet rs = q.executeQuery(QUERY)) {
+                if (!rs.next()) {
+                    throw new IllegalStateException(QUERY + " returned no row");
+                }
+            }
+            long sinceJvmStart = System.currentTimeMillis() - jvmStart;
+            System.out.printf(Locale.ROOT, "RESULT native-first-query ms_since_jvm_start=%d (main at %d)%n",
+                    sinceJvmStart, mainEntered);
+            st.execute("DROP DATABASE bench_first");
+        }
     }
 
     private static void nativeTemplate(String url, int n) throws SQLException {

@@ -104,7 +104,7 @@ class PgliteExtensionTest {
         Events events = run(WrongVersionExample.class, Map.of()).allEvents();
         events.assertThatEvents().haveAtLeastOne(event(finishedWithFailure(
                 instanceOf(org.junit.jupiter.api.extension.ExtensionConfigurationException.class),
-                message(m -> m.contains("PostgreSQL 13 is not available; available: 18")))));
+                message(m -> m.contains("PostgreSQL 13 is not available; available: 17 (17.5), 18 (18.6)")))));
         events.assertThatEvents().doNotHave(event(test()));
     }
 

@@ -82,7 +82,7 @@ class PgliteSpecExtensionSpec extends Specification {
         results.testEvents().started().count() == 0
         def failure = failureOf(results.containerEvents())
         failure instanceof org.spockframework.runtime.extension.ExtensionException
-        failure.message.contains('@PgliteSpec(version = "13"): PostgreSQL 13 is not available; available: 18')
+        failure.message.contains('@PgliteSpec(version = "13"): PostgreSQL 13 is not available; available: 17 (17.5), 18 (18.6)')
     }
 
     def "a field of an unsupported type fails the spec naming the field"() {

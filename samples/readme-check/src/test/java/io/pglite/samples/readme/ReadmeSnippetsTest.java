@@ -84,7 +84,7 @@ class ReadmeSnippetsTest {
     @Test
     void theReadmeHasAQuickStartForEachEntryPoint() {
         assertTrue(snippets.keySet().containsAll(List.of("NoteRepositoryTest", "AccountServiceTest", "OrdersTest",
-                "NoteSpec")), "snippets found: " + snippets.keySet());
+                "NoteSpec", "EmbeddingsTest")), "snippets found: " + snippets.keySet());
     }
 
     private static Events run(String engine, String className) throws ClassNotFoundException {
@@ -109,6 +109,11 @@ class ReadmeSnippetsTest {
     @Test
     void theJunitQuickStartRuns() throws Exception {
         assertPassed(run("junit-jupiter", "NoteRepositoryTest"), 2);
+    }
+
+    @Test
+    void thePostgres17PgvectorQuickStartRuns() throws Exception {
+        assertPassed(run("junit-jupiter", "EmbeddingsTest"), 1);
     }
 
     @Test
