@@ -106,7 +106,10 @@ public final class PgliteServer implements AutoCloseable {
         ServerSocketChannel tcp;
         try {
             tcp = ServerSocketChannel.open();
-            tcp.setOption(StandardSocketOptions.SO_REUSEADDR, false);
+            // As PostgreSQL does outside Windows: a server restarted on the port of one that has just closed its
+            // clients' connections binds even while those linger (FIN-WAIT-2, TIME_WAIT). A port someone listens
+            // on is still refused. On Windows the option would let two servers share a port, so it stays off.
+            tcp.setOption(StandardSocketOptions.SO_REUSEADDR, !System.getProperty("os.name", "").startsWith("Windows"));
             tcp.bind(new InetSocketAddress(InetAddress.getByName(host), options.port()), 128);
         } catch (BindException e) {
             throw new ServerStartException("cannot listen on " + host + ":" + options.port()

@@ -63,6 +63,35 @@ class PgliteServerTest {
         }
     }
 
+    /**
+     * A server that closes while a client is connected leaves that connection lingering on its port (FIN-WAIT-2,
+     * then TIME_WAIT) until the client closes its end; a new server on that port (a restarted pglite-server while
+     * an IDE or psql is still connected) must start anyway.
+     */
+    @Test
+    void aServerRestartedOnTheSamePortWhileAClientLingersStarts() throws Exception {
+        PgliteCluster first = PgliteCluster.builder().build();
+        int port = first.startServer("127.0.0.1", 0).port();
+        try (Socket client = new Socket("127.0.0.1", port)) {
+            client.setSoTimeout(30_000);
+            DataOutputStream out = new DataOutputStream(client.getOutputStream());
+            DataInputStream in = new DataInputStream(client.getInputStream());
+            sendStartup(out, "postgres", "postgres");
+            assertThat(readUntilReady(in)).endsWith("Z");
+            first.close(); // the server closes its end first; the client keeps its own open
+            drain(in);
+            try (PgliteCluster second = PgliteCluster.builder().build()) {
+                assertThat(second.startServer("127.0.0.1", port).port()).isEqualTo(port);
+                try (Connection c = DriverManager.getConnection(second.jdbcUrl(), "postgres", "");
+                        Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT 'again'")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).isEqualTo("again");
+                }
+            }
+        }
+    }
+
     @Test
     void sslAndGssRequestsAreDeclined() throws IOException {
         try (Socket s = connect()) {
