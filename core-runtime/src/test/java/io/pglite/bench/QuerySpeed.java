@@ -20,7 +20,8 @@ import java.util.Locale;
  *   <li>{@code SELECT 1}: the floor (protocol, backend round trip, trivial parse);
  *   <li>a 200-character SELECT of constant expressions (mostly parser, analysis and constant folding);
  *   <li>a primary-key SELECT on a 10,000-row table through a prepared statement (extended protocol,
- *       parsed once; mostly executor and protocol).
+ *       parsed once; mostly executor and protocol);
+ *   <li>single-row INSERTs through a prepared statement, one transaction per round (heap, index, WAL).
  * </ul>
  *
  * <p>Run (see docs/PERFORMANCE.md, "Query speed"):
@@ -32,7 +33,7 @@ import java.util.Locale;
  * </pre>
  *
  * <p>System properties: {@code rounds} (default 5), {@code iterations} per round (default 1000), {@code only}
- * (a comma-separated subset of {@code select1,select200,pk}, to profile one query). Besides
+ * (a comma-separated subset of {@code select1,select200,pk,insert}, to profile one query). Besides
  * wall-clock figures it prints the process CPU time per query (all threads, JIT and GC included), which
  * is steadier than wall time on a shared machine.
  */
@@ -87,6 +88,9 @@ public final class QuerySpeed {
                     if (runs("pk")) {
                         report(round, "pk SELECT (prepared)", pkSelects(c, iterations));
                     }
+                    if (runs("insert")) {
+                        report(round, "INSERT (prepared, 1 tx)", inserts(c, iterations, r));
+                    }
                     // The server hands the same backend to the next connection: leave no named statement.
                     try (Statement s = c.createStatement()) {
                         s.execute("DEALLOCATE ALL");
@@ -96,7 +100,7 @@ public final class QuerySpeed {
         }
     }
 
-    /** System property {@code only}: a comma-separated subset of select1, select200, pk (default: all). */
+    /** System property {@code only}: a comma-separated subset of select1, select200, pk, insert (default: all). */
     private static boolean runs(String query) {
         String only = System.getProperty("only", "");
         return only.isEmpty() || java.util.Arrays.asList(only.split(",")).contains(query);
@@ -148,6 +152,29 @@ public final class QuerySpeed {
                 ns[i] = System.nanoTime() - t;
             }
             return ns;
+        }
+    }
+
+    /** Single-row INSERTs through a prepared statement, all in one transaction (the common workload's shape). */
+    private static long[] inserts(Connection c, int n, int round) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS bench_insert (id int PRIMARY KEY, v text)");
+        }
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO bench_insert VALUES (?, ?)")) {
+            cpuStart = processCpu();
+            long[] ns = new long[n];
+            for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
+                ps.setInt(1, round * n + i);
+                ps.setString(2, "value " + i);
+                ps.executeUpdate();
+                ns[i] = System.nanoTime() - t;
+            }
+            c.commit();
+            return ns;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 
