@@ -12,8 +12,10 @@ native_pg="${NATIVE_PG:-$root/../shared/bench/native-pg.sh}"
 cd "$module"
 cpfile=target/bench.classpath
 if [[ ! -f $cpfile || pom.xml -nt $cpfile ]]; then
-  (cd "$root" && mvn -B -q -o dependency:build-classpath -pl junit5-extension -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$module/$cpfile" >/dev/null)
+  # package first: the module's dependencies on core-runtime and the pg17 distribution resolve to the reactor's
+  # jars (nothing is installed into ~/.m2); every module writes the file, the extension's own list comes last
+  (cd "$root" && mvn -B -q -o package dependency:build-classpath -DskipTests -pl junit5-extension -am \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$module/$cpfile" >/dev/null)
 fi
 cp="target/test-classes:target/classes:$root/core-runtime/target/classes:$(cat "$cpfile")"
 # On tmpfs, as the anchors in ../shared/notes were measured: CREATE DATABASE writes and syncs a copy of the
