@@ -216,24 +216,29 @@ class Splitter {
   }
 
   /**
-   * Splits f until its body has at most maxNodes nodes, outlining only regions with few exits; a function
-   * that stays larger than fitNodes (it would not fit a JVM method at all) is then split again with regions
-   * of up to fitNodes nodes and any number of exits; fitOnly skips the first step (for a function known to
-   * end up there: its small outlined cases would only add calls from code the JIT does not compile).
-   * Returns the number of regions outlined.
+   * Splits f until its body has at most maxNodes nodes, outlining only regions with few exits. A function that
+   * stays larger than fitNodes that way (it would not fit a JVM method at all: the parser's switch) is put back
+   * as it was and split with regions of up to fitNodes nodes and any number of exits instead: outlining its small
+   * cases first would only add calls from code the JIT does not compile. Returns the number of regions outlined.
    */
-  split(f, name, fitNodes, fitOnly = false) {
+  split(f, name, fitNodes) {
+    const size = () => sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f));
+    const original = size() > fitNodes ? this.m.copyExpression(B.Function.getBody(f)) : null;
+    const firstOutlined = this.outlined;
+    let pieces = this.splitWith(f, name);
+    if (size() <= fitNodes) return pieces;
+    console.log(`${TAG} function ${name}: over ${fitNodes} nodes with few-exit regions; split the fitting way`);
+    B.Function.setBody(f, original);
+    for (let k = firstOutlined; k < this.outlined; k++) this.m.removeFunction(`${PREFIX}f${k}`);
+    this.outlined = firstOutlined;
     const limits = [this.maxNodes, this.regionMax, this.maxExits];
-    let pieces = fitOnly ? 0 : this.splitWith(f, name);
-    if (sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f)) > fitNodes) {
-      this.maxNodes = fitNodes;
-      this.regionMax = Math.floor(fitNodes * 0.9);
-      this.maxExits = Infinity;
-      try {
-        pieces += this.splitWith(f, name);
-      } finally {
-        [this.maxNodes, this.regionMax, this.maxExits] = limits;
-      }
+    this.maxNodes = fitNodes;
+    this.regionMax = Math.floor(fitNodes * 0.9);
+    this.maxExits = Infinity;
+    try {
+      pieces = this.splitWith(f, name);
+    } finally {
+      [this.maxNodes, this.regionMax, this.maxExits] = limits;
     }
     return pieces;
   }
@@ -254,7 +259,7 @@ class Splitter {
         if (this.tryOutline(f, c)) {
           done = sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f)) < sizes.get(body);
           if (!done) {
-            if (!this.quiet) console.log(`${TAG} function ${name}: outlining a region of ${c.size} nodes did not make it smaller; stopped`);
+            console.log(`${TAG} function ${name}: outlining a region of ${c.size} nodes did not make it smaller; stopped`);
             return pieces + 1;
           }
           pieces++;
@@ -266,7 +271,7 @@ class Splitter {
         // What is left cannot be cut further (for example the dispatch of a switch of thousands of cases):
         // the function stays larger than asked. The compile step measures the bytecode of every method and
         // reports (or fails on) what is still too large.
-        if (!this.quiet) console.log(`${TAG} function ${name}: ${sizes.get(body)} nodes left after ${pieces} region(s),`
+        console.log(`${TAG} function ${name}: ${sizes.get(body)} nodes left after ${pieces} region(s),`
           + ` no region left to outline (${candidates.length} candidates rejected)`);
         return pieces;
       }
@@ -721,35 +726,6 @@ async function main() {
   const tRead = ms(t0);
   if (!m.validate()) fail(`${opts.in} does not validate with features ${features}`);
 
-  // Which functions cannot get under fitNodes with few-exit regions (the parser): found on a throw-away
-  // copy of the module, so that they are split only the fitting way.
-  const fitOnly = new Set();
-  {
-    const probe = B.readBinary(input);
-    probe.setFeatures(features);
-    const probeSplitter = new Splitter(probe, maxNodes);
-    probeSplitter.quiet = true;
-    let imports = 0;
-    for (let i = 0; i < probe.getNumFunctions(); i++) {
-      const f = probe.getFunctionByIndex(i);
-      if (B.getFunctionInfo(f).module) {
-        imports++;
-        continue;
-      }
-      let size;
-      try {
-        size = sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f));
-      } catch (err) {
-        if (err instanceof Unsupported) continue;
-        throw err;
-      }
-      if (size <= fitNodes) continue;
-      probeSplitter.splitWith(f, `${i}`);
-      if (sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f)) > fitNodes) fitOnly.add(i);
-    }
-    probe.dispose();
-    if (fitOnly.size) console.log(`${TAG} split the fitting way only: function(s) ${[...fitOnly].join(', ')}`);
-  }
   const splitter = new Splitter(m, maxNodes);
   const report = ['# function index\tnodes before\tregions outlined\tnodes after'];
   const defined = [];
@@ -773,7 +749,7 @@ async function main() {
     }
     if (before <= splitOver) continue;
     if (process.env.PGLITE_SPLIT_ONLY && process.env.PGLITE_SPLIT_ONLY !== `${importCount + k}`) continue;
-    const pieces = splitter.split(f, `${importCount + k}`, fitNodes, fitOnly.has(importCount + k));
+    const pieces = splitter.split(f, `${importCount + k}`, fitNodes);
     const after = sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f));
     report.push(`${importCount + k}\t${before}\t${pieces}\t${after}`);
     console.log(`${TAG} function ${importCount + k}: ${before} nodes -> ${after} + ${pieces} outlined region(s)`);

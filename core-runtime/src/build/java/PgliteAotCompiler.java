@@ -674,7 +674,7 @@ public final class PgliteAotCompiler {
      * classes of 4,096 cases: 9-33 KB methods that HotSpot leaves to its interpreter, on the path of every
      * indirect call of PostgreSQL (function managers, memory contexts, executor nodes).
      *
-     * <p>A method of that shape (argument loads, one switch on an int argument, then for each case a block
+     * <p>A method over the JIT's limit of that shape (argument loads, one switch on an int argument, then for each case a block
      * without branches that ends in a return or throw) becomes a small method switching on the key's range of
      * 256 values, which calls one of several methods with the same descriptor, each the original switch
      * restricted to the cases of its range. Behaviour is unchanged: the same function is called for every key,
@@ -686,15 +686,23 @@ public final class PgliteAotCompiler {
 
         private SwitchSplitter() {}
 
-        static int splitAll(Map<String, byte[]> classes) {
+        static int splitAll(Map<String, byte[]> classes) throws IOException {
             int total = 0;
             for (var e : classes.entrySet()) {
+                // Only methods the JIT would refuse are worth it; reading the class file's Code lengths is much
+                // cheaper than building an ASM tree of every class (most have no such method).
+                Set<String> oversized = codeLengths(e.getValue()).entrySet().stream()
+                        .filter(m -> m.getValue() > JIT_METHOD_LIMIT).map(Map.Entry::getKey)
+                        .collect(Collectors.toSet());
+                if (oversized.isEmpty()) {
+                    continue;
+                }
                 ClassNode cn = new ClassNode();
                 new ClassReader(e.getValue()).accept(cn, ClassReader.SKIP_FRAMES);
                 List<MethodNode> added = new ArrayList<>();
                 int split = 0;
                 for (MethodNode m : cn.methods) {
-                    if (split(cn, m, added)) {
+                    if (oversized.contains(m.name + m.desc) && split(cn, m, added)) {
                         split++;
                     }
                 }
