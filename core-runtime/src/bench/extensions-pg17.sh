@@ -12,30 +12,15 @@
 # and native PostgreSQL (pg_config --bindir; /work/shared/bench/native-pg.sh, PG_PORT to use another port).
 set -euo pipefail
 rounds="${1:-30}"
-here="$(cd "$(dirname "$0")" && pwd)"
-module="$(cd "$here/../.." && pwd)"
-native_pg="${NATIVE_PG:-$module/../../shared/bench/native-pg.sh}"
-cd "$module"
-source src/bench/classpath.sh
+source "$(dirname "$0")/extension-clusters.sh"
 [[ -f pg17/target/classes/META-INF/services/io.pglite.distribution.DistributionProvider ]] || {
   echo "build core-runtime/pg17 first (mvn -B -q package -DskipTests -pl core-runtime/pg17 -am)" >&2; exit 2; }
 cp="pg17/target/classes:$cp"
-work="$(mktemp -d)"; trap 'rm -rf "$work"; "$native_pg" stop >/dev/null 2>&1 || true' EXIT
 pglite_props=(-Dbench.version=17 -Dbench.extensions=vector "-Dbench.query=SELECT '[1,2,3]'::vector <-> '[3,2,1]'")
 native_props=(-Dbench.extensions=cube "-Dbench.query=SELECT cube(array[1,2,3]) <-> cube(array[3,2,1])")
-java_bench() { java -Xss16m -Dpglite.cache.dir="$work/cache" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  "${props[@]}" -cp "$cp" io.pglite.bench.StartupBenchmark "$@"; }
-now_ms() { date +%s%3N; }
 echo "uptime before: $(uptime)"
 props=("${pglite_props[@]}")
-s=$(now_ms); java_bench first-query | grep RESULT; e=$(now_ms)
-echo "   pglite 17 process wall time $((e - s)) ms (first-ever run: initdb, the vector template, snapshot capture)"
-for i in 1 2 3; do
-  s=$(now_ms); java_bench first-query | grep RESULT; e=$(now_ms)
-  echo "   pglite 17 process wall time $((e - s)) ms (templates and snapshot cached)"
-done
-java_bench warm "$rounds" snapshot | grep RESULT
-java_bench warm "$rounds" prepare | grep RESULT
+pglite_runs "pglite 17"
 echo "uptime between: $(uptime)"
 export PG_DIR="${PG_DIR:-/dev/shm/pglite-bench-native-pg}" PG_PORT="${PG_PORT:-54330}"
 "$native_pg" start >/dev/null
