@@ -53,6 +53,13 @@ const PREFIX = 'pglite_split$';
  * thousands of entries (too large for the JVM's JIT). With the limit, the case bodies are outlined instead.
  */
 const MAX_EXITS = 24;
+/**
+ * A switch compiled as a nest of blocks with at least this many cases is regrouped before splitting (see
+ * Splitter.regroup), if its br_table has at most MAX_REGROUP_TABLE entries (the skeleton keeps one br_table of
+ * that length).
+ */
+const MIN_REGROUP_CASES = 48;
+const MAX_REGROUP_TABLE = 1024;
 
 function fail(message) {
   console.error(`${TAG} ERROR: ${message}`);
@@ -165,6 +172,115 @@ function sizesOf(root) {
   return sizes;
 }
 
+// ------------------------------------------------------------------------------- liveness of locals
+
+/**
+ * Backward liveness of the locals of one function body, on Binaryen's structured control flow. Sets of locals
+ * are BigInt bit masks. Returns the live set at every label (for a block: after it; for a loop: at its start)
+ * and, for each expression of probes, the live sets right before and right after it; or null when the body holds
+ * an expression this script does not know (or nests too deeply), in which case callers assume every local live.
+ *
+ * Used when a region is outlined: a local the region writes is handed back only if it is live where the region
+ * exits, and a local is passed in only if it is live where the region starts. Over-approximating is always safe
+ * (a dead local handed back or passed in costs time, not correctness); loops iterate to a fixed point.
+ */
+function liveness(body, probes) {
+  const labels = new Map();
+  const at = new Map();
+  const bit = (i) => 1n << BigInt(i);
+  const live = (e, after) => {
+    const id = B.getExpressionId(e);
+    let before;
+    switch (id) {
+      case B.LocalGetId:
+        before = after | bit(B.LocalGet.getIndex(e));
+        break;
+      case B.LocalSetId:
+        before = live(B.LocalSet.getValue(e), after & ~bit(B.LocalSet.getIndex(e)));
+        break;
+      case B.BlockId: {
+        const name = B.Block.getName(e);
+        if (name) labels.set(name, (labels.get(name) || 0n) | after);
+        before = after;
+        for (let i = B.Block.getNumChildren(e) - 1; i >= 0; i--) before = live(B.Block.getChildAt(e, i), before);
+        break;
+      }
+      case B.LoopId: {
+        const name = B.Loop.getName(e);
+        const loopBody = B.Loop.getBody(e);
+        if (!name) {
+          before = live(loopBody, after);
+          break;
+        }
+        if (!labels.has(name)) labels.set(name, 0n);
+        for (;;) {
+          before = live(loopBody, after);
+          const old = labels.get(name);
+          if ((old | before) === old) break;
+          labels.set(name, old | before);
+        }
+        before = labels.get(name);
+        break;
+      }
+      case B.IfId: {
+        const f = B.If.getIfFalse(e);
+        const arms = live(B.If.getIfTrue(e), after) | (f ? live(f, after) : after);
+        before = live(B.If.getCondition(e), arms);
+        break;
+      }
+      case B.BreakId: {
+        const target = labels.get(B.Break.getName(e));
+        if (target === undefined) throw new Unsupported('branch to an unknown label');
+        const cond = B.Break.getCondition(e);
+        const value = B.Break.getValue(e);
+        before = cond ? live(cond, after | target) : target;
+        if (value) before = live(value, before);
+        break;
+      }
+      case B.SwitchId: {
+        let s = 0n;
+        for (const t of [...B.Switch.getNames(e), B.Switch.getDefaultName(e)]) {
+          const target = labels.get(t);
+          if (target === undefined) throw new Unsupported('branch to an unknown label');
+          s |= target;
+        }
+        before = live(B.Switch.getCondition(e), s);
+        const value = B.Switch.getValue(e);
+        if (value) before = live(value, before);
+        break;
+      }
+      case B.ReturnId: {
+        const value = B.Return.getValue(e);
+        before = value ? live(value, 0n) : 0n;
+        break;
+      }
+      case B.UnreachableId:
+        before = 0n;
+        break;
+      default: {
+        const ss = slots(e);
+        before = after;
+        for (let k = ss.length - 1; k >= 0; k--) {
+          const c = ss[k][0](e);
+          if (c) before = live(c, before);
+        }
+      }
+    }
+    if (probes.has(e)) {
+      const old = at.get(e);
+      at.set(e, old ? { before: old.before | before, after: old.after | after } : { before, after });
+    }
+    return before;
+  };
+  try {
+    live(body, 0n);
+  } catch (err) {
+    if (err instanceof Unsupported || err instanceof RangeError) return null;
+    throw err;
+  }
+  return { labels, at };
+}
+
 // ------------------------------------------------------------------------------- the splitter
 
 class Splitter {
@@ -222,6 +338,7 @@ class Splitter {
    * cases first would only add calls from code the JIT does not compile. Returns the number of regions outlined.
    */
   split(f, name, fitNodes) {
+    this.regroup(f, name);
     const size = () => sizesOf(B.Function.getBody(f)).get(B.Function.getBody(f));
     const original = size() > fitNodes ? this.m.copyExpression(B.Function.getBody(f)) : null;
     const firstOutlined = this.outlined;
@@ -241,6 +358,251 @@ class Splitter {
       [this.maxNodes, this.regionMax, this.maxExits] = limits;
     }
     return pieces;
+  }
+
+  /**
+   * Regroups the cases of the large switches of f so that consecutive cases can be outlined together, as one
+   * function per group, instead of one region at a time (which leaves a skeleton of thousands of small cases,
+   * too large for the JIT, and hands locals back on every case). Clang compiles a C switch to a nest of blocks:
+   *
+   *     block $c_m ... block $c_1 (br_table ... $c_k ...) end body_1 ... end body_m-1 end  ;; then what follows
+   *
+   * where branching to $c_k runs body_k, which falls through into body_k+1 unless it branches away. The nest
+   * becomes
+   *
+   *     block $c_m
+   *       block $g_n ... block $g_1 (br_table (local.tee $sel ...) ... $g_(group of k) ...) end R_1 ... end R_n
+   *     end
+   *
+   * where R_g is a block holding the bodies of group g in their old order, behind a br_table of its own on $sel.
+   * A branch from a body to a case of a later group sets $sel to an index of that case and branches to that
+   * group's label (forward, as every branch in the nest is); falling out of a group's last body sets $sel to
+   * the next group's first case. Cases reached only that way get indices past the end of the table. Each R_g
+   * is then an ordinary region for the splitter: a block of at most regionMax nodes with few exits.
+   */
+  regroup(f, name) {
+    const body = B.Function.getBody(f);
+    const parents = new Map(); // block -> [parent block, index]
+    const switches = [];
+    try {
+      const stack = [body];
+      while (stack.length) {
+        const e = stack.pop();
+        const id = B.getExpressionId(e);
+        if (id === B.SwitchId) switches.push(e);
+        const ss = slots(e);
+        for (let k = 0; k < ss.length; k++) {
+          const c = ss[k][0](e);
+          if (!c) continue;
+          if (id === B.BlockId) parents.set(c, [e, k]);
+          stack.push(c);
+        }
+      }
+    } catch (err) {
+      if (err instanceof Unsupported) return 0;
+      throw err;
+    }
+    let done = 0;
+    for (const sw of switches) {
+      if (this.regroupSwitch(f, name, sw, parents)) done++;
+    }
+    return done;
+  }
+
+  regroupSwitch(f, name, sw, parents) {
+    const m = this.m;
+    const tableNames = B.Switch.getNames(sw);
+    if (B.Switch.getValue(sw) || tableNames.length > MAX_REGROUP_TABLE) return false;
+    // the nest: chain[0] holds the br_table as its last child, chain[i + 1] holds chain[i] as its first child
+    const p0 = parents.get(sw);
+    if (!p0) return false;
+    const [b1, swIndex] = p0;
+    if (swIndex !== B.Block.getNumChildren(b1) - 1) return false;
+    const chain = [b1];
+    for (;;) {
+      const up = parents.get(chain[chain.length - 1]);
+      if (!up || up[1] !== 0 || !B.Block.getName(up[0]) || B.getExpressionType(up[0]) !== B.none) break;
+      chain.push(up[0]);
+    }
+    const cases = chain.length - 1; // body i is chain[i + 1]'s children after the first; its label chain[i]'s name
+    if (cases < MIN_REGROUP_CASES) return false;
+    for (let i = 0; i < cases; i++) if (!B.Block.getName(chain[i])) return false;
+    const caseOf = new Map(chain.slice(0, cases).map((b, i) => [B.Block.getName(b), i]));
+    const bodies = [];
+    const sizes = [];
+    for (let i = 0; i < cases; i++) {
+      const kids = [];
+      let size = 0;
+      for (let k = 1; k < B.Block.getNumChildren(chain[i + 1]); k++) {
+        const c = B.Block.getChildAt(chain[i + 1], k);
+        kids.push(c);
+        size += sizesOf(c).get(c);
+      }
+      bodies.push(kids);
+      sizes.push(size);
+    }
+    // groups of consecutive bodies
+    const limit = Math.floor(this.regionMax * 0.8);
+    const groupOf = new Array(cases);
+    const groups = []; // [first, last]
+    for (let i = 0; i < cases; i++) {
+      const g = groups[groups.length - 1];
+      if (g && g.size + sizes[i] <= limit) {
+        g.last = i;
+        g.size += sizes[i];
+      } else {
+        groups.push({ first: i, last: i, size: sizes[i] });
+      }
+      groupOf[i] = groups.length - 1;
+    }
+    if (groups.length < 2) return false;
+    // entry index of each case: a table index that leads to it, or one past the table
+    const entry = new Array(cases).fill(-1);
+    tableNames.forEach((t, idx) => {
+      const i = caseOf.get(t);
+      if (i !== undefined && entry[i] < 0) entry[i] = idx;
+    });
+    let synthetic = tableNames.length;
+    const entryOf = (i) => {
+      if (entry[i] < 0) entry[i] = synthetic++;
+      return entry[i];
+    };
+    const sel = B._BinaryenFunctionAddVar(f, B.i32);
+    const gLabel = groups.map(() => this.label('group'));
+    const caseLabel = new Array(cases).fill(null).map(() => this.label('case'));
+    const jump = (i) => m.block(null, [m.local.set(sel, m.i32.const(entryOf(i))), m.br(gLabel[groupOf[i]])],
+      B.unreachable);
+
+    // rewrite branches to case labels in the bodies (group g) and in what precedes the br_table (group -1)
+    const rewrite = (roots, g) => {
+      const out = roots.slice();
+      const stack = roots.map((e, k) => ({ e, set: (x) => { out[k] = x; } }));
+      while (stack.length) {
+        const { e, set } = stack.pop();
+        const id = B.getExpressionId(e);
+        if (id === B.BreakId) {
+          const i = caseOf.get(B.Break.getName(e));
+          if (i !== undefined) {
+            if (B.Break.getValue(e)) return null;
+            if (groupOf[i] === g) {
+              B.Break.setName(e, caseLabel[i]);
+            } else if (groupOf[i] > g) {
+              const cond = B.Break.getCondition(e);
+              const replacement = cond ? m.if(cond, jump(i)) : jump(i);
+              set(replacement);
+              if (cond) stack.push({ e: cond, set: (x) => B.If.setCondition(replacement, x) });
+              continue;
+            } else {
+              return null; // a backward branch: not expected in a nest
+            }
+          }
+        } else if (id === B.SwitchId) {
+          const n = B.Switch.getNumNames(e);
+          const names = [...B.Switch.getNames(e), B.Switch.getDefaultName(e)];
+          for (let k = 0; k <= n; k++) {
+            const i = caseOf.get(names[k]);
+            if (i === undefined) continue;
+            if (groupOf[i] !== g) return null;
+            if (k < n) B.Switch.setNameAt(e, k, caseLabel[i]);
+            else B.Switch.setDefaultName(e, caseLabel[i]);
+          }
+        }
+        const ss = slots(e);
+        for (const [get, setter] of ss) {
+          const c = get(e);
+          if (c) stack.push({ e: c, set: (x) => setter(e, x) });
+        }
+      }
+      return out;
+    };
+    // check every body first (nothing changes if one cannot be rewritten): dry run on the branch shapes
+    const canRewrite = (roots, g) => {
+      const stack = roots.slice();
+      while (stack.length) {
+        const e = stack.pop();
+        const id = B.getExpressionId(e);
+        if (id === B.BreakId) {
+          const i = caseOf.get(B.Break.getName(e));
+          if (i !== undefined && (B.Break.getValue(e) || groupOf[i] < g)) return false;
+        } else if (id === B.SwitchId) {
+          for (const t of [...B.Switch.getNames(e), B.Switch.getDefaultName(e)]) {
+            const i = caseOf.get(t);
+            if (i !== undefined && groupOf[i] !== g) return false;
+          }
+        }
+        for (const [get] of slots(e)) {
+          const c = get(e);
+          if (c) stack.push(c);
+        }
+      }
+      return true;
+    };
+    const prefix = [];
+    for (let k = 0; k < B.Block.getNumChildren(b1) - 1; k++) prefix.push(B.Block.getChildAt(b1, k));
+    if (!canRewrite(prefix, -1)) return false;
+    for (let i = 0; i < cases; i++) if (!canRewrite(bodies[i], groupOf[i])) return false;
+
+    const newPrefix = rewrite(prefix, -1);
+    const newBodies = bodies.map((kids, i) => rewrite(kids, groupOf[i]));
+    // the skeleton's br_table: cases go to their group's label, everything else where it went
+    // An index past the table that leads to a case (the C switch's default) is first replaced by an entry
+    // index of that case, so that a group's own br_table only ever sees indices it knows.
+    const mapName = (t) => (caseOf.has(t) ? gLabel[groupOf[caseOf.get(t)]] : t);
+    const defaultCase = caseOf.get(B.Switch.getDefaultName(sw));
+    const defaultLabel = defaultCase === undefined ? B.Switch.getDefaultName(sw) : this.label('default');
+    if (defaultCase !== undefined) entryOf(defaultCase);
+    const skeletonSwitch = m.switch(tableNames.map(mapName), defaultLabel,
+      m.local.tee(sel, B.Switch.getCondition(sw), B.i32));
+    const regions = groups.map((grp, g) => {
+      let lo = Infinity;
+      let hi = -1;
+      const targets = new Map(); // index -> case
+      tableNames.forEach((t, idx) => {
+        const i = caseOf.get(t);
+        if (i !== undefined && groupOf[i] === g) targets.set(idx, i);
+      });
+      for (let i = grp.first; i <= grp.last; i++) if (entry[i] >= tableNames.length) targets.set(entry[i], i);
+      for (const idx of targets.keys()) { lo = Math.min(lo, idx); hi = Math.max(hi, idx); }
+      return { lo, hi, targets };
+    });
+    // falling out of a group's last body continues with the next group's first case
+    const fallEntries = groups.map((grp, g) => (g + 1 < groups.length ? entryOf(groups[g + 1].first) : -1));
+    // synthetic entries added by fallEntries belong to the next groups' tables
+    groups.forEach((grp, g) => {
+      for (let i = grp.first; i <= grp.last; i++) {
+        if (entry[i] >= tableNames.length) {
+          regions[g].targets.set(entry[i], i);
+          regions[g].lo = Math.min(regions[g].lo, entry[i]);
+          regions[g].hi = Math.max(regions[g].hi, entry[i]);
+        }
+      }
+    });
+    const R = groups.map((grp, g) => {
+      const { lo, hi, targets } = regions[g];
+      const trap = this.label('nocase');
+      const table = [];
+      for (let idx = lo; idx <= hi; idx++) table.push(targets.has(idx) ? caseLabel[targets.get(idx)] : trap);
+      const index = lo === 0 ? m.local.get(sel, B.i32) : m.i32.sub(m.local.get(sel, B.i32), m.i32.const(lo));
+      let inner = [m.block(trap, [m.switch(table, trap, index)], B.none), m.unreachable()];
+      for (let i = grp.first; i <= grp.last; i++) inner = [m.block(caseLabel[i], inner, B.none), ...newBodies[i]];
+      if (g + 1 < groups.length) inner.push(m.local.set(sel, m.i32.const(fallEntries[g])));
+      return m.block(null, inner, B.none);
+    });
+    let x;
+    if (defaultCase === undefined) {
+      x = m.block(gLabel[0], [...newPrefix, skeletonSwitch], B.none);
+    } else {
+      x = m.block(gLabel[0], [m.block(defaultLabel, [...newPrefix, skeletonSwitch], B.none), jump(defaultCase)],
+        B.none);
+    }
+    for (let g = 0; g + 1 < groups.length; g++) x = m.block(gLabel[g + 1], [x, R[g]], B.none);
+    const outer = chain[cases];
+    for (let k = B.Block.getNumChildren(outer) - 1; k >= 0; k--) B.Block.removeChildAt(outer, k);
+    B.Block.appendChild(outer, x);
+    B.Block.appendChild(outer, R[groups.length - 1]);
+    console.log(`${TAG} function ${name}: switch of ${cases} cases (table of ${tableNames.length}) regrouped into`
+      + ` ${groups.length} groups`);
+    return true;
   }
 
   splitWith(f, name) {
@@ -412,22 +774,39 @@ class Splitter {
       if (err instanceof Unsupported) return this.reject(c, err.message);
       throw err;
     }
-    const params = [...used].sort((a, b) => a - b);
+    // Liveness: pass in only what is live where the region starts, hand back only what is live where it exits.
+    const first = items[0];
+    const last = items[items.length - 1];
+    const lv = liveness(B.Function.getBody(f), new Set([first, last]));
+    let liveIn = null;
+    let liveOut = null;
+    if (lv && lv.at.has(first) && lv.at.has(last)) {
+      liveIn = lv.at.get(first).before;
+      liveOut = lv.at.get(last).after;
+      for (const t of escaping.keys()) liveOut |= lv.labels.get(t) ?? -1n;
+    }
+    const isLive = (set, l) => set === null || (set & (1n << BigInt(l))) !== 0n;
+    const usedList = [...used].sort((a, b) => a - b);
+    const params = usedList.filter((l) => isLive(liveIn, l));
+    const inner = usedList.filter((l) => !isLive(liveIn, l));
     const paramSlots = params.reduce((n, l) => n + (localTypes[l] === B.i64 || localTypes[l] === B.f64 ? 2 : 1), 0);
     if (paramSlots > MAX_PARAM_SLOTS) return this.reject(c, `${paramSlots} parameter slots`);
-    for (const l of params) if (B.expandType(localTypes[l]).length !== 1) return this.reject(c, 'tuple local');
+    for (const l of usedList) if (B.expandType(localTypes[l]).length !== 1) return this.reject(c, 'tuple local');
     // The call site costs the call, the locals read back and a landing block per exit: a region that would
     // not leave the function noticeably smaller is not worth it.
-    if (c.size < MIN_REGION_NODES + 4 * (escaping.size + 1) + written.size * 2) {
-      return this.reject(c, `${escaping.size} exits, ${written.size} locals written: no gain`);
+    const writtenList = usedList.filter((l) => written.has(l) && isLive(liveOut, l));
+    if (c.size < MIN_REGION_NODES + 4 * (escaping.size + 1) + writtenList.length * 2) {
+      return this.reject(c, `${escaping.size} exits, ${writtenList.length} locals handed back: no gain`);
     }
 
     // ---- rewrite the region into the body of a new function
     const m = this.m;
     const gName = `${PREFIX}f${this.outlined++}`;
-    const map = new Map(params.map((l, k) => [l, k]));
-    const gVars = [B.i32]; // exit code, then temporaries of br_if with a value
-    const codeLocal = params.length;
+    const map = new Map([...params, ...inner].map((l, k) => [l, k]));
+    // locals the region uses but that are dead where it starts, then the exit code, then temporaries of br_if
+    // with a value
+    const gVars = [...inner.map((l) => localTypes[l]), B.i32];
+    const codeLocal = params.length + inner.length;
     const tempLocal = (type) => {
       gVars.push(type);
       return params.length + gVars.length - 1;
@@ -480,7 +859,6 @@ class Splitter {
       if (ev.parent) ev.set(ev.parent, replacement);
       else items[items.indexOf(ev.e)] = replacement;
     }
-    const writtenList = params.filter((l) => written.has(l));
     const outSlots = new Map(); // type -> next slot
     const outNames = writtenList.map((l) => {
       const t = localTypes[l];
