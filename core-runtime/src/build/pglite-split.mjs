@@ -53,6 +53,8 @@ const PREFIX = 'pglite_split$';
  * thousands of entries (too large for the JVM's JIT). With the limit, the case bodies are outlined instead.
  */
 const MAX_EXITS = 24;
+/** The exit limit once no region with at most MAX_EXITS exits is left and the function is still too large. */
+const MAX_EXITS_LATE = 64;
 /**
  * A switch compiled as a nest of blocks with at least this many cases is regrouped before splitting (see
  * Splitter.regroup), if its br_table has at most MAX_REGROUP_TABLE entries (the skeleton keeps one br_table of
@@ -60,6 +62,8 @@ const MAX_EXITS = 24;
  */
 const MIN_REGROUP_CASES = 48;
 const MAX_REGROUP_TABLE = 1024;
+/** Table indices per chunk when a switch is regrouped by index ranges (a power of two). */
+const INDEX_CHUNK = 16;
 
 function fail(message) {
   console.error(`${TAG} ERROR: ${message}`);
@@ -409,10 +413,252 @@ class Splitter {
     return done;
   }
 
+  /**
+   * Rewrites the branches of roots (the statements of a case body of group g, or what precedes the switch's
+   * br_table when g is -1) that go to case labels: to a case of the same group, to its new label; to a case of
+   * another group, to sw.jump(case). Returns the new statement list.
+   */
+  rewriteCaseBranches(roots, g, sw) {
+    const { caseOf, groupOf, caseLabel, jump } = sw;
+    const m = this.m;
+    const out = roots.slice();
+    const stack = roots.map((e, k) => ({ e, set: (x) => { out[k] = x; } }));
+    while (stack.length) {
+      const { e, set } = stack.pop();
+      const id = B.getExpressionId(e);
+      if (id === B.BreakId) {
+        const i = caseOf.get(B.Break.getName(e));
+        if (i !== undefined) {
+          if (groupOf[i] === g) {
+            B.Break.setName(e, caseLabel[i]);
+          } else {
+            const cond = B.Break.getCondition(e);
+            const replacement = cond ? m.if(cond, jump(i)) : jump(i);
+            set(replacement);
+            if (cond) stack.push({ e: cond, set: (x) => B.If.setCondition(replacement, x) });
+            continue;
+          }
+        }
+      } else if (id === B.SwitchId) {
+        // a case of another group is reached through a landing block around the br_table that jumps there
+        const n = B.Switch.getNumNames(e);
+        const names = [...B.Switch.getNames(e), B.Switch.getDefaultName(e)];
+        const landings = new Map(); // case of another group -> landing label
+        for (let k = 0; k <= n; k++) {
+          const i = caseOf.get(names[k]);
+          if (i === undefined) continue;
+          let label = caseLabel[i];
+          if (groupOf[i] !== g) {
+            if (!landings.has(i)) landings.set(i, this.label('land'));
+            label = landings.get(i);
+          }
+          if (k < n) B.Switch.setNameAt(e, k, label);
+          else B.Switch.setDefaultName(e, label);
+        }
+        if (landings.size) {
+          let wrapped = e;
+          for (const [i, label] of landings) wrapped = m.block(null, [m.block(label, [wrapped], B.none), jump(i)], B.unreachable);
+          set(wrapped);
+        }
+      }
+      for (const [get, setter] of slots(e)) {
+        const c = get(e);
+        if (c) stack.push({ e: c, set: (x) => setter(e, x) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether rewriteCaseBranches can rewrite roots: no branch to a case of another group carries a value or
+   * starts before the switch, and (sw.forwardOnly) no branch goes to a case of an earlier group.
+   */
+  canRewriteCaseBranches(roots, g, sw) {
+    const { caseOf, groupOf, forwardOnly } = sw;
+    const stack = roots.slice();
+    while (stack.length) {
+      const e = stack.pop();
+      const id = B.getExpressionId(e);
+      if (id === B.BreakId) {
+        const i = caseOf.get(B.Break.getName(e));
+        if (i !== undefined && (B.Break.getValue(e) || (forwardOnly && groupOf[i] < g) || (g < 0 && !forwardOnly))) {
+          return false;
+        }
+      } else if (id === B.SwitchId) {
+        for (const t of [...B.Switch.getNames(e), B.Switch.getDefaultName(e)]) {
+          const i = caseOf.get(t);
+          if (i !== undefined && groupOf[i] !== g
+            && (B.Switch.getValue(e) || (forwardOnly && groupOf[i] < g) || g < 0)) return false;
+        }
+      }
+      for (const [get] of slots(e)) {
+        const c = get(e);
+        if (c) stack.push(c);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Regroups a switch whose br_table is too long for the skeleton to keep (the SQL parser's action switch:
+   * about 2,500 entries): groups are ranges of table indices (chunks of INDEX_CHUNK), so that the skeleton
+   * dispatches on sel >>> log2(INDEX_CHUNK) with a short br_table, and each group on its own range.
+   *
+   *     block $c_m
+   *       <what preceded the br_table>  (local.set $sel <index>)  <an index past the table: the default's entry>
+   *       loop $again
+   *         block $g_n ... block $g_1 (br_table (sel >>> 4) ...) end R_1 ... end R_n
+   *       end
+   *     end
+   *
+   * A case lives in the group of its first index (a case without one, with the case before it). Entries of a
+   * group's range whose case lives elsewhere, branches to a case of another group and falling into a case that
+   * is not the next one of the group set $sel to an index of that case and branch to $again; every R_g ends with
+   * such a branch (or to $c_m after the last case), so none falls into the next.
+   */
+  regroupByIndex(f, name, sw, nest) {
+    const m = this.m;
+    const { b1, chain, cases, caseOf, bodies, sizes, tableNames, limit } = nest;
+    const n = tableNames.length;
+    const shift = Math.log2(INDEX_CHUNK);
+    const firstIndex = new Array(cases).fill(-1);
+    tableNames.forEach((t, idx) => {
+      const i = caseOf.get(t);
+      if (i !== undefined && firstIndex[i] < 0) firstIndex[i] = idx;
+    });
+    const chunks = Math.ceil(n / INDEX_CHUNK);
+    const chunkSize = new Array(chunks).fill(0);
+    const homeChunk = new Array(cases);
+    for (let i = 0; i < cases; i++) {
+      if (firstIndex[i] >= 0) homeChunk[i] = firstIndex[i] >>> shift;
+      else if (i > 0) homeChunk[i] = homeChunk[i - 1];
+      else return false;
+      chunkSize[homeChunk[i]] += sizes[i];
+    }
+    const groupOfChunk = new Array(chunks);
+    const groups = []; // {size}
+    for (let c = 0; c < chunks; c++) {
+      const g = groups[groups.length - 1];
+      if (g && g.size + chunkSize[c] <= limit) g.size += chunkSize[c];
+      else groups.push({ size: chunkSize[c] });
+      groupOfChunk[c] = groups.length - 1;
+    }
+    if (groups.length < 2) return false;
+    const groupOf = homeChunk.map((c) => groupOfChunk[c]);
+    // indices past the table for cases that have none, in chunks of their own (one group per chunk)
+    const synthChunkGroup = []; // synthetic chunk k (number chunks + k) -> group
+    const synthFree = new Map(); // group -> next free synthetic index in its current chunk
+    const entry = firstIndex.slice();
+    const entryOf = (i) => {
+      if (entry[i] < 0) {
+        const g = groupOf[i];
+        let next = synthFree.get(g);
+        if (next === undefined || (next & (INDEX_CHUNK - 1)) === 0) {
+          next = (chunks + synthChunkGroup.length) * INDEX_CHUNK;
+          synthChunkGroup.push(g);
+        }
+        entry[i] = next;
+        synthFree.set(g, next + 1);
+      }
+      return entry[i];
+    };
+    const sel = B._BinaryenFunctionAddVar(f, B.i32);
+    const again = this.label('again');
+    const outerName = B.Block.getName(chain[cases]);
+    const gLabel = groups.map(() => this.label('group'));
+    const caseLabel = new Array(cases).fill(null).map(() => this.label('case'));
+    const jump = (i) => m.block(null, [m.local.set(sel, m.i32.const(entryOf(i))), m.br(again)], B.unreachable);
+    const sw0 = { caseOf, groupOf, caseLabel, jump, forwardOnly: false };
+
+    const prefix = [];
+    for (let k = 0; k < B.Block.getNumChildren(b1) - 1; k++) prefix.push(B.Block.getChildAt(b1, k));
+    if (!this.canRewriteCaseBranches(prefix, -1, sw0)) return false;
+    for (let i = 0; i < cases; i++) if (!this.canRewriteCaseBranches(bodies[i], groupOf[i], sw0)) return false;
+    const newBodies = bodies.map((kids, i) => this.rewriteCaseBranches(kids, groupOf[i], sw0));
+    const members = groups.map(() => []);
+    for (let i = 0; i < cases; i++) members[groupOf[i]].push(i);
+    // where control goes after the last statement of body i when the group's next body is not i + 1
+    const after = (i) => (i + 1 === cases ? m.br(outerName) : jump(i + 1));
+    const follow = members.map((list) => list.map((i, p) => (list[p + 1] === i + 1 ? null : after(i))));
+    const defaultName = B.Switch.getDefaultName(sw);
+    const defaultCase = caseOf.get(defaultName);
+    // out-of-range indices go where the br_table's default went, through an index of the default case
+    const outOfRange = defaultCase === undefined ? m.br(defaultName)
+      : m.local.set(sel, m.i32.const(entryOf(defaultCase)));
+
+    const R = groups.map((grp, g) => {
+      const ranges = []; // [lo, hi, synthetic?]
+      for (let c = 0; c < chunks; c++) {
+        if (groupOfChunk[c] !== g) continue;
+        const last = ranges[ranges.length - 1];
+        if (last && !last[2] && last[1] === c * INDEX_CHUNK - 1) last[1] = c * INDEX_CHUNK + INDEX_CHUNK - 1;
+        else ranges.push([c * INDEX_CHUNK, c * INDEX_CHUNK + INDEX_CHUNK - 1, false]);
+      }
+      synthChunkGroup.forEach((owner, k) => {
+        if (owner === g) ranges.push([(chunks + k) * INDEX_CHUNK, (chunks + k + 1) * INDEX_CHUNK - 1, true]);
+      });
+      const trap = this.label('nocase');
+      const stubs = new Map(); // case of another group -> stub label
+      const target = (idx) => {
+        if (idx < n) {
+          const t = tableNames[idx];
+          const i = caseOf.get(t);
+          if (i === undefined) return t; // a label around the nest (or the nest's own end): reachable as it is
+          if (groupOf[i] === g) return caseLabel[i];
+          if (!stubs.has(i)) stubs.set(i, this.label('stub'));
+          return stubs.get(i);
+        }
+        const i = entry.indexOf(idx);
+        return i >= 0 && groupOf[i] === g ? caseLabel[i] : trap;
+      };
+      // dispatch: one br_table per range, tried in turn
+      let inner = null;
+      const rangeLabels = ranges.map(() => this.label('range'));
+      for (let r = 0; r < ranges.length; r++) {
+        const [lo, hi] = ranges[r];
+        const table = [];
+        for (let idx = lo; idx <= hi; idx++) table.push(target(idx));
+        const index = lo === 0 ? m.local.get(sel, B.i32) : m.i32.sub(m.local.get(sel, B.i32), m.i32.const(lo));
+        const next = r + 1 < ranges.length ? rangeLabels[r + 1] : trap;
+        const sw1 = m.switch(table, next, index);
+        inner = inner === null ? [sw1] : [m.block(rangeLabels[r], inner, B.none), sw1];
+      }
+      // continuations, innermost first: the later ranges' tables, stubs, the trap, then the cases in order
+      for (const [i, stub] of stubs) inner = [m.block(stub, inner, B.none), jump(i)];
+      inner = [m.block(trap, inner, B.none), m.unreachable()];
+      members[g].forEach((i, p) => {
+        inner = [m.block(caseLabel[i], inner, B.none), ...newBodies[i]];
+        if (follow[g][p]) inner.push(follow[g][p]);
+      });
+      return m.block(null, inner, B.none);
+    });
+    // rangeLabels: a range's br_table defaults to the next range's label, which must enclose it; built above as
+    // nested blocks where range r + 1's table follows range r's block.
+    const skTrap = this.label('nogroup');
+    const allChunks = chunks + synthChunkGroup.length;
+    const chunkTargets = [];
+    for (let c = 0; c < allChunks; c++) chunkTargets.push(gLabel[c < chunks ? groupOfChunk[c] : synthChunkGroup[c - chunks]]);
+    let x = m.block(gLabel[0], [m.block(skTrap, [m.switch(chunkTargets, skTrap,
+      m.i32.shr_u(m.local.get(sel, B.i32), m.i32.const(shift)))], B.none), m.unreachable()], B.none);
+    for (let g = 0; g + 1 < groups.length; g++) x = m.block(gLabel[g + 1], [x, R[g]], B.none);
+    const loopBody = m.block(null, [x, R[groups.length - 1]], B.none);
+    const inRange = this.label('inrange');
+    const outer = chain[cases];
+    const head = [...prefix,
+      m.local.set(sel, B.Switch.getCondition(sw)),
+      m.block(inRange, [m.br(inRange, m.i32.lt_u(m.local.get(sel, B.i32), m.i32.const(n))), outOfRange], B.none),
+      m.loop(again, loopBody)];
+    for (let k = B.Block.getNumChildren(outer) - 1; k >= 0; k--) B.Block.removeChildAt(outer, k);
+    for (const e of head) B.Block.appendChild(outer, e);
+    console.log(`${TAG} function ${name}: switch of ${cases} cases (table of ${n}) regrouped by index into`
+      + ` ${groups.length} groups`);
+    return true;
+  }
+
   regroupSwitch(f, name, sw, parents) {
     const m = this.m;
     const tableNames = B.Switch.getNames(sw);
-    if (B.Switch.getValue(sw) || tableNames.length > MAX_REGROUP_TABLE) return false;
+    if (B.Switch.getValue(sw)) return false;
     // the nest: chain[0] holds the br_table as its last child, chain[i + 1] holds chain[i] as its first child
     const p0 = parents.get(sw);
     if (!p0) return false;
@@ -441,8 +687,11 @@ class Splitter {
       bodies.push(kids);
       sizes.push(size);
     }
-    // groups of consecutive bodies
     const limit = Math.floor(this.regionMax * 0.8);
+    if (tableNames.length > MAX_REGROUP_TABLE) {
+      return this.regroupByIndex(f, name, sw, { b1, chain, cases, caseOf, bodies, sizes, tableNames, limit });
+    }
+    // groups of consecutive bodies
     const groupOf = new Array(cases);
     const groups = []; // [first, last]
     for (let i = 0; i < cases; i++) {
@@ -473,70 +722,9 @@ class Splitter {
     const jump = (i) => m.block(null, [m.local.set(sel, m.i32.const(entryOf(i))), m.br(gLabel[groupOf[i]])],
       B.unreachable);
 
-    // rewrite branches to case labels in the bodies (group g) and in what precedes the br_table (group -1)
-    const rewrite = (roots, g) => {
-      const out = roots.slice();
-      const stack = roots.map((e, k) => ({ e, set: (x) => { out[k] = x; } }));
-      while (stack.length) {
-        const { e, set } = stack.pop();
-        const id = B.getExpressionId(e);
-        if (id === B.BreakId) {
-          const i = caseOf.get(B.Break.getName(e));
-          if (i !== undefined) {
-            if (B.Break.getValue(e)) return null;
-            if (groupOf[i] === g) {
-              B.Break.setName(e, caseLabel[i]);
-            } else if (groupOf[i] > g) {
-              const cond = B.Break.getCondition(e);
-              const replacement = cond ? m.if(cond, jump(i)) : jump(i);
-              set(replacement);
-              if (cond) stack.push({ e: cond, set: (x) => B.If.setCondition(replacement, x) });
-              continue;
-            } else {
-              return null; // a backward branch: not expected in a nest
-            }
-          }
-        } else if (id === B.SwitchId) {
-          const n = B.Switch.getNumNames(e);
-          const names = [...B.Switch.getNames(e), B.Switch.getDefaultName(e)];
-          for (let k = 0; k <= n; k++) {
-            const i = caseOf.get(names[k]);
-            if (i === undefined) continue;
-            if (groupOf[i] !== g) return null;
-            if (k < n) B.Switch.setNameAt(e, k, caseLabel[i]);
-            else B.Switch.setDefaultName(e, caseLabel[i]);
-          }
-        }
-        const ss = slots(e);
-        for (const [get, setter] of ss) {
-          const c = get(e);
-          if (c) stack.push({ e: c, set: (x) => setter(e, x) });
-        }
-      }
-      return out;
-    };
-    // check every body first (nothing changes if one cannot be rewritten): dry run on the branch shapes
-    const canRewrite = (roots, g) => {
-      const stack = roots.slice();
-      while (stack.length) {
-        const e = stack.pop();
-        const id = B.getExpressionId(e);
-        if (id === B.BreakId) {
-          const i = caseOf.get(B.Break.getName(e));
-          if (i !== undefined && (B.Break.getValue(e) || groupOf[i] < g)) return false;
-        } else if (id === B.SwitchId) {
-          for (const t of [...B.Switch.getNames(e), B.Switch.getDefaultName(e)]) {
-            const i = caseOf.get(t);
-            if (i !== undefined && groupOf[i] !== g) return false;
-          }
-        }
-        for (const [get] of slots(e)) {
-          const c = get(e);
-          if (c) stack.push(c);
-        }
-      }
-      return true;
-    };
+    const sw0 = { caseOf, groupOf, caseLabel, jump, forwardOnly: true };
+    const rewrite = (roots, g) => this.rewriteCaseBranches(roots, g, sw0);
+    const canRewrite = (roots, g) => this.canRewriteCaseBranches(roots, g, sw0);
     const prefix = [];
     for (let k = 0; k < B.Block.getNumChildren(b1) - 1; k++) prefix.push(B.Block.getChildAt(b1, k));
     if (!canRewrite(prefix, -1)) return false;
@@ -608,6 +796,15 @@ class Splitter {
   splitWith(f, name) {
     const rejected = new Set();
     let pieces = 0;
+    const limits = this.maxExits;
+    try {
+      return this.splitLoop(f, name, rejected, pieces);
+    } finally {
+      this.maxExits = limits;
+    }
+  }
+
+  splitLoop(f, name, rejected, pieces) {
     for (;;) {
       const body = B.Function.getBody(f);
       const sizes = sizesOf(body);
@@ -628,6 +825,14 @@ class Splitter {
           break;
         }
         rejected.add(c.key);
+      }
+      if (!done && this.maxExits === MAX_EXITS) {
+        // Only regions with many exits are left (the parser's state machine: a dozen labels reached by goto
+        // around the action switch). Taking some of them costs landing blocks but leaves the function small
+        // enough for the JIT; the limit stays, so a switch's br_table is still not cut into chains.
+        this.maxExits = MAX_EXITS_LATE;
+        rejected.clear();
+        continue;
       }
       if (!done) {
         // What is left cannot be cut further (for example the dispatch of a switch of thousands of cases):
