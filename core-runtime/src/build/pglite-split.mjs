@@ -19,11 +19,11 @@
 // How a region is outlined. A region is a statement (an expression of type none or unreachable in a
 // block, an if arm or a loop body) or a run of consecutive statements of a block. It becomes a function
 //
-//     (func $outlined (param <every local the region uses>) (result i32) ...)
+//     (func $outlined (param <the locals live where the region starts>) (result i32) ...)
 //
 // whose result is an exit code: 0 = the region completed normally, k = the region branched to the k-th
-// label outside itself (or returned from the original function). Locals the region writes are handed
-// back through new mutable globals (one per type and slot), read by the caller right after the call;
+// label outside itself (or returned from the original function). Locals the region writes and that are live
+// where it exits are handed back through new mutable globals (one per type and slot), read by the caller right after the call;
 // nothing runs between the callee writing them and the caller reading them, so recursion is safe.
 // A `return` inside the region stores its value in a global and exits with its own code; so does a
 // branch out of the region that carries a value (br/br_if; a br_table with a value that leaves the region
@@ -32,7 +32,8 @@
 // or returns.
 //
 // Only the largest regions are taken, repeatedly, until the function is small enough: the hot paths of
-// small functions are not touched.
+// small functions are not touched. Before that, large switches (a nest of one block per case) are regrouped so
+// that runs of consecutive cases form one region each (Splitter.regroup, Splitter.regroupByIndex).
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -1146,6 +1147,138 @@ function zero(m, t) {
   fail(`no zero value for type ${t}`);
 }
 
+// ------------------------------------------------------------------------------- loops entered with values
+
+/**
+ * Whether a loop of f's body starts while values are pending on the operand stack, as in
+ * (call $g (local.get 1) (block (result i32) ... (loop ...) ...)): the JVM's operand stack then holds them at the
+ * loop's header too, and HotSpot cannot compile a method from a loop header with a non-empty stack (on-stack
+ * replacement: "stack not empty at OSR entry point"). A function entered once that loops long (an executor node
+ * scanning or aggregating rows) then runs in the JVM's interpreter for the whole statement.
+ */
+function hasLoopWithPendingValues(body) {
+  const stack = [[body, 0]];
+  while (stack.length) {
+    const [e, pending] = stack.pop();
+    const id = B.getExpressionId(e);
+    if (id === B.LoopId) {
+      if (pending > 0) return true;
+      stack.push([B.Loop.getBody(e), 0 + pending]);
+      continue;
+    }
+    if (id === B.BlockId || id === B.IfId) {
+      for (const [get] of slots(e)) {
+        const c = get(e);
+        if (c) stack.push([c, pending]);
+      }
+      continue;
+    }
+    let p = pending;
+    for (const [get] of slots(e)) {
+      const c = get(e);
+      if (!c) continue;
+      stack.push([c, p]);
+      if (!isStatementType(B.getExpressionType(c))) p++;
+    }
+  }
+  return false;
+}
+
+/**
+ * Rewrites f so that no loop starts with values pending: along the way to such a loop, the operands evaluated
+ * before it (and the operand holding it) are evaluated first into new locals, in the same order, and the
+ * expression then reads the locals. Returns false (f unchanged) if an operand to move has no single value type.
+ */
+function hoistPendingLoops(m, f) {
+  const body = m.copyExpression(B.Function.getBody(f));
+  const withLoop = new Set();
+  (function mark() {
+    const stack = [[body, false]];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [e, expanded] = top;
+      if (!expanded) {
+        top[1] = true;
+        for (const [get] of slots(e)) {
+          const c = get(e);
+          if (c) stack.push([c, false]);
+        }
+      } else {
+        stack.pop();
+        let has = B.getExpressionId(e) === B.LoopId;
+        for (const [get] of slots(e)) {
+          const c = get(e);
+          if (c && withLoop.has(c)) has = true;
+        }
+        if (has) withLoop.add(e);
+      }
+    }
+  })();
+  const newLocal = (type) => B._BinaryenFunctionAddVar(f, type);
+  const asBlock = (pre, e) => (pre.length ? m.block(null, [...pre, e], B.getExpressionType(e)) : e);
+  // {pre, e}: running the statements pre and then e is the same as running the original e, and no loop in them
+  // starts with values pending (given that none are when pre starts)
+  const flatten = (e) => {
+    if (!withLoop.has(e)) return { pre: [], e };
+    const id = B.getExpressionId(e);
+    if (id === B.BlockId) {
+      const n = B.Block.getNumChildren(e);
+      const kids = [];
+      for (let i = 0; i < n; i++) {
+        const r = flatten(B.Block.getChildAt(e, i));
+        kids.push(...r.pre, r.e);
+      }
+      for (let i = n - 1; i >= 0; i--) B.Block.removeChildAt(e, i);
+      for (const k of kids) B.Block.appendChild(e, k);
+      return { pre: [], e };
+    }
+    if (id === B.LoopId) {
+      const r = flatten(B.Loop.getBody(e));
+      B.Loop.setBody(e, asBlock(r.pre, r.e));
+      return { pre: [], e };
+    }
+    if (id === B.IfId) {
+      const c = flatten(B.If.getCondition(e));
+      B.If.setCondition(e, c.e);
+      const t = flatten(B.If.getIfTrue(e));
+      B.If.setIfTrue(e, asBlock(t.pre, t.e));
+      const fa = B.If.getIfFalse(e);
+      if (fa) {
+        const r = flatten(fa);
+        B.If.setIfFalse(e, asBlock(r.pre, r.e));
+      }
+      return { pre: c.pre, e };
+    }
+    const ss = slots(e).filter(([get]) => get(e));
+    let last = -1;
+    ss.forEach(([get], k) => { if (withLoop.has(get(e))) last = k; });
+    if (last === 0) {
+      const r = flatten(ss[0][0](e));
+      ss[0][1](e, r.e);
+      return { pre: r.pre, e };
+    }
+    const pre = [];
+    for (let k = 0; k <= last; k++) {
+      const c = ss[k][0](e);
+      const type = B.getExpressionType(c);
+      if (isStatementType(type) || B.expandType(type).length !== 1) throw new Unsupported('operand without a value');
+      const r = flatten(c);
+      const t = newLocal(type);
+      pre.push(...r.pre, m.local.set(t, r.e));
+      ss[k][1](e, m.local.get(t, type));
+    }
+    return { pre, e };
+  };
+  try {
+    const r = flatten(body);
+    B.Function.setBody(f, asBlock(r.pre, r.e));
+    return true;
+  } catch (err) {
+    if (err instanceof Unsupported || err instanceof RangeError) return false;
+    throw err;
+  }
+}
+
 // ------------------------------------------------------------------------------- binary checks
 
 function readU32(b, p) {
@@ -1339,6 +1472,23 @@ async function main() {
     split++;
   }
   const tSplit = ms(t1);
+  // every function (the split ones, the new ones and the rest): no loop entered with values pending
+  const t3 = performance.now();
+  let hoisted = 0;
+  for (let i = 0; i < m.getNumFunctions(); i++) {
+    const f = m.getFunctionByIndex(i);
+    if (B.getFunctionInfo(f).module) continue;
+    try {
+      if (hasLoopWithPendingValues(B.Function.getBody(f))) {
+        if (!hoistPendingLoops(m, f)) continue;
+        if (hasLoopWithPendingValues(B.Function.getBody(f))) fail(`function ${i}: a loop still starts with values pending`);
+        hoisted++;
+      }
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+    }
+  }
+  console.log(`${TAG} ${hoisted} function(s) rewritten so that no loop starts with values on the stack (${ms(t3)} ms)`);
   if (!m.validate()) fail('the split module does not validate');
   const t2 = performance.now();
   const out = m.emitBinary();
