@@ -151,9 +151,8 @@ function isStatementType(t) {
   return t === B.none || t === B.unreachable;
 }
 
-/** Node counts of every expression under root (post-order, iterative). */
-function sizesOf(root) {
-  const sizes = new Map();
+/** Calls visit(e, children) for every expression under root, children first (iterative). */
+function postOrder(root, visit) {
   const stack = [[root, false]];
   while (stack.length) {
     const top = stack[stack.length - 1];
@@ -166,14 +165,20 @@ function sizesOf(root) {
       }
     } else {
       stack.pop();
-      let n = 1;
+      const children = [];
       for (const [get] of slots(e)) {
         const c = get(e);
-        if (c) n += sizes.get(c);
+        if (c) children.push(c);
       }
-      sizes.set(e, n);
+      visit(e, children);
     }
   }
+}
+
+/** Node counts of every expression under root. */
+function sizesOf(root) {
+  const sizes = new Map();
+  postOrder(root, (e, children) => sizes.set(e, children.reduce((n, c) => n + sizes.get(c), 1)));
   return sizes;
 }
 
@@ -1192,28 +1197,9 @@ function hasLoopWithPendingValues(body) {
 function hoistPendingLoops(m, f) {
   const body = m.copyExpression(B.Function.getBody(f));
   const withLoop = new Set();
-  (function mark() {
-    const stack = [[body, false]];
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const [e, expanded] = top;
-      if (!expanded) {
-        top[1] = true;
-        for (const [get] of slots(e)) {
-          const c = get(e);
-          if (c) stack.push([c, false]);
-        }
-      } else {
-        stack.pop();
-        let has = B.getExpressionId(e) === B.LoopId;
-        for (const [get] of slots(e)) {
-          const c = get(e);
-          if (c && withLoop.has(c)) has = true;
-        }
-        if (has) withLoop.add(e);
-      }
-    }
-  })();
+  postOrder(body, (e, children) => {
+    if (B.getExpressionId(e) === B.LoopId || children.some((c) => withLoop.has(c))) withLoop.add(e);
+  });
   const newLocal = (type) => B._BinaryenFunctionAddVar(f, type);
   const asBlock = (pre, e) => (pre.length ? m.block(null, [...pre, e], B.getExpressionType(e)) : e);
   // {pre, e}: running the statements pre and then e is the same as running the original e, and no loop in them
