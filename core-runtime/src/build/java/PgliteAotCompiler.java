@@ -738,7 +738,7 @@ public final class PgliteAotCompiler {
                     continue;
                 }
                 if (!(n instanceof VarInsnNode)) {
-                    return false;
+                    return hoist(cn, m, added);
                 }
                 prefix.add(n);
             }
@@ -863,6 +863,158 @@ public final class PgliteAotCompiler {
             m.maxStack = 0;
             m.maxLocals = 0;
             return true;
+        }
+
+        /**
+         * A method whose switch comes after other code: Chicory's {@code call_indirect_N} methods when the switch
+         * over the functions of a type is inline, behind the table lookup and the instance check. The loads
+         * right before the switch push the arguments of the call every case makes and then the key; they and the
+         * switch move to a new method taking those values as parameters (the new method has the shape
+         * {@link #split} takes, and is split by ranges), and the original method calls it in the switch's place.
+         * Taken only if every case is "invokestatic with exactly those arguments, then return" (or a throw
+         * helper without arguments, then athrow) and no other instruction jumps into a case.
+         */
+        private static boolean hoist(ClassNode cn, MethodNode m, List<MethodNode> added) {
+            AbstractInsnNode sw = null;
+            for (AbstractInsnNode x : m.instructions) {
+                if (x instanceof TableSwitchInsnNode || x instanceof LookupSwitchInsnNode) {
+                    if (sw != null) {
+                        return false;
+                    }
+                    sw = x;
+                }
+            }
+            if (sw == null) {
+                return false;
+            }
+            List<VarInsnNode> loads = new ArrayList<>();
+            for (AbstractInsnNode p = sw.getPrevious(); p != null; p = p.getPrevious()) {
+                if (!isReal(p)) {
+                    if (p instanceof LabelNode) {
+                        break; // a jump target: what precedes it is not known to run right before
+                    }
+                    continue;
+                }
+                int op = p.getOpcode();
+                if (!(p instanceof VarInsnNode) || op < Opcodes.ILOAD || op > Opcodes.ALOAD) {
+                    break;
+                }
+                loads.add(0, (VarInsnNode) p);
+            }
+            if (loads.size() < 2 || loads.get(loads.size() - 1).getOpcode() != Opcodes.ILOAD) {
+                return false;
+            }
+            List<VarInsnNode> args = loads.subList(0, loads.size() - 1);
+            List<LabelNode> targets = new ArrayList<>();
+            LabelNode dflt;
+            if (sw instanceof TableSwitchInsnNode t) {
+                targets.addAll(t.labels);
+                dflt = t.dflt;
+            } else {
+                targets.addAll(((LookupSwitchInsnNode) sw).labels);
+                dflt = ((LookupSwitchInsnNode) sw).dflt;
+            }
+            if (targets.size() < MIN_CASES) {
+                return false;
+            }
+            // the argument types, from the first case's call
+            Type[] argTypes = null;
+            Set<LabelNode> caseLabels = new java.util.HashSet<>(concat(targets, dflt));
+            for (LabelNode target : caseLabels) {
+                AbstractInsnNode call = nextReal(target);
+                AbstractInsnNode end = call == null ? null : nextReal(call);
+                if (!(call instanceof MethodInsnNode mi) || mi.getOpcode() != Opcodes.INVOKESTATIC || end == null) {
+                    return false;
+                }
+                Type[] callArgs = Type.getArgumentTypes(mi.desc);
+                if (end.getOpcode() == Opcodes.ATHROW && callArgs.length == 0) {
+                    continue;
+                }
+                if (end.getOpcode() < Opcodes.IRETURN || end.getOpcode() > Opcodes.RETURN) {
+                    return false;
+                }
+                if (argTypes == null) {
+                    argTypes = callArgs;
+                } else if (!Arrays.equals(argTypes, callArgs)) {
+                    return false;
+                }
+            }
+            if (argTypes == null || argTypes.length != args.size()) {
+                return false;
+            }
+            for (int i = 0; i < args.size(); i++) {
+                if (args.get(i).getOpcode() != argTypes[i].getOpcode(Opcodes.ILOAD)) {
+                    return false;
+                }
+            }
+            // no other jump into a case
+            for (AbstractInsnNode x : m.instructions) {
+                if (x == sw) {
+                    continue;
+                }
+                List<LabelNode> refs = new ArrayList<>();
+                if (x instanceof JumpInsnNode j) {
+                    refs.add(j.label);
+                } else if (x instanceof TableSwitchInsnNode t) {
+                    refs.addAll(t.labels);
+                    refs.add(t.dflt);
+                } else if (x instanceof LookupSwitchInsnNode l) {
+                    refs.addAll(l.labels);
+                    refs.add(l.dflt);
+                }
+                for (LabelNode r : refs) {
+                    if (caseLabels.contains(r)) {
+                        return false;
+                    }
+                }
+            }
+            if (m.tryCatchBlocks != null && !m.tryCatchBlocks.isEmpty()) {
+                return false;
+            }
+            Type returnType = Type.getReturnType(m.desc);
+            Type[] params = Arrays.copyOf(argTypes, argTypes.length + 1);
+            params[argTypes.length] = Type.INT_TYPE;
+            String desc = Type.getMethodDescriptor(returnType, params);
+            MethodNode inner = new MethodNode(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC | Opcodes.ACC_SYNTHETIC,
+                    m.name + "$switch", desc, null, null);
+            Map<LabelNode, LabelNode> labels = new HashMap<>();
+            for (LabelNode l : caseLabels) {
+                labels.put(l, new LabelNode());
+            }
+            int slot = 0;
+            for (Type t : params) {
+                inner.instructions.add(new VarInsnNode(t.getOpcode(Opcodes.ILOAD), slot));
+                slot += t.getSize();
+            }
+            inner.instructions.add(sw.clone(labels));
+            for (LabelNode l : caseLabels) {
+                AbstractInsnNode call = nextReal(l);
+                inner.instructions.add(labels.get(l));
+                inner.instructions.add(call.clone(labels));
+                inner.instructions.add(nextReal(call).clone(labels));
+            }
+            // the original: the same loads, then the call in the switch's place; the cases go
+            for (LabelNode l : caseLabels) {
+                AbstractInsnNode call = nextReal(l);
+                m.instructions.remove(nextReal(call));
+                m.instructions.remove(call);
+            }
+            m.instructions.insertBefore(sw, new MethodInsnNode(Opcodes.INVOKESTATIC, cn.name, inner.name, desc, false));
+            m.instructions.insertBefore(sw, new InsnNode(returnType.getOpcode(Opcodes.IRETURN)));
+            m.instructions.remove(sw);
+            m.maxStack = 0;
+            m.maxLocals = 0;
+            added.add(inner);
+            split(cn, inner, added);
+            return true;
+        }
+
+        private static AbstractInsnNode nextReal(AbstractInsnNode n) {
+            AbstractInsnNode x = n.getNext();
+            while (x != null && !isReal(x)) {
+                x = x.getNext();
+            }
+            return x;
         }
 
         private static List<LabelNode> concat(java.util.Collection<LabelNode> a, LabelNode b) {
