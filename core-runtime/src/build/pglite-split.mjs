@@ -747,6 +747,9 @@ class Splitter {
     if (defaultCase !== undefined) entryOf(defaultCase);
     const skeletonSwitch = m.switch(tableNames.map(mapName), defaultLabel,
       m.local.tee(sel, B.Switch.getCondition(sw), B.i32));
+    // falling out of a group's last body continues with the next group's first case (entry indices are all
+    // known from here on: the groups' tables below include the ones past the table)
+    const fallEntries = groups.map((grp, g) => (g + 1 < groups.length ? entryOf(groups[g + 1].first) : -1));
     const regions = groups.map((grp, g) => {
       let lo = Infinity;
       let hi = -1;
@@ -758,18 +761,6 @@ class Splitter {
       for (let i = grp.first; i <= grp.last; i++) if (entry[i] >= tableNames.length) targets.set(entry[i], i);
       for (const idx of targets.keys()) { lo = Math.min(lo, idx); hi = Math.max(hi, idx); }
       return { lo, hi, targets };
-    });
-    // falling out of a group's last body continues with the next group's first case
-    const fallEntries = groups.map((grp, g) => (g + 1 < groups.length ? entryOf(groups[g + 1].first) : -1));
-    // synthetic entries added by fallEntries belong to the next groups' tables
-    groups.forEach((grp, g) => {
-      for (let i = grp.first; i <= grp.last; i++) {
-        if (entry[i] >= tableNames.length) {
-          regions[g].targets.set(entry[i], i);
-          regions[g].lo = Math.min(regions[g].lo, entry[i]);
-          regions[g].hi = Math.max(regions[g].hi, entry[i]);
-        }
-      }
     });
     const R = groups.map((grp, g) => {
       const { lo, hi, targets } = regions[g];
@@ -1168,7 +1159,7 @@ function hasLoopWithPendingValues(body) {
     const id = B.getExpressionId(e);
     if (id === B.LoopId) {
       if (pending > 0) return true;
-      stack.push([B.Loop.getBody(e), 0 + pending]);
+      stack.push([B.Loop.getBody(e), pending]);
       continue;
     }
     if (id === B.BlockId || id === B.IfId) {

@@ -327,23 +327,18 @@ class CompiledModuleTest {
      */
     @Test
     void dispatchMethodsAreSmallEnoughForTheJit() throws Exception {
-        Path classes = Path.of(PgliteMachine.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                .resolve(PgliteMachine.class.getPackageName().replace('.', '/'));
         List<String> dispatchTooLarge = new ArrayList<>();
         List<String> huge = new ArrayList<>();
         int dispatchMethods = 0;
-        try (var files = Files.list(classes)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("PgliteMachine")
-                    && f.getFileName().toString().endsWith(".class")).toList()) {
-                String cls = file.getFileName().toString().replace(".class", "");
-                boolean dispatch = cls.contains("Dispatch_") || cls.contains("Indirect_");
-                for (var m : codeLengths(Files.readAllBytes(file)).entrySet()) {
-                    if (dispatch) {
-                        dispatchMethods++;
-                    }
-                    if (m.getValue() > JIT_METHOD_LIMIT) {
-                        (dispatch ? dispatchTooLarge : huge).add(cls + "." + m.getKey() + " " + m.getValue());
-                    }
+        for (var c : machineMethodLengths().entrySet()) {
+            String cls = c.getKey();
+            boolean dispatch = cls.contains("Dispatch_") || cls.contains("Indirect_");
+            for (var m : c.getValue().entrySet()) {
+                if (dispatch) {
+                    dispatchMethods++;
+                }
+                if (m.getValue() > JIT_METHOD_LIMIT) {
+                    (dispatch ? dispatchTooLarge : huge).add(cls + "." + m.getKey() + " " + m.getValue());
                 }
             }
         }
@@ -362,16 +357,10 @@ class CompiledModuleTest {
      */
     @Test
     void statementPathFunctionsAreSmallEnoughForTheJit() throws Exception {
-        Path classes = Path.of(PgliteMachine.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                .resolve(PgliteMachine.class.getPackageName().replace('.', '/'));
         java.util.Map<String, Integer> lengths = new java.util.HashMap<>();
-        try (var files = Files.list(classes)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("PgliteMachineFuncGroup_"))
-                    .toList()) {
-                for (var m : codeLengths(Files.readAllBytes(file)).entrySet()) {
-                    String key = m.getKey();
-                    lengths.put(key.contains("(") ? key.substring(0, key.indexOf('(')) : key, m.getValue());
-                }
+        for (var c : machineMethodLengths().entrySet()) {
+            if (c.getKey().startsWith("PgliteMachineFuncGroup_")) {
+                lengths.putAll(c.getValue()); // func_N names are unique across the groups
             }
         }
         WasmModule module = dist.pgliteModule();
@@ -387,6 +376,20 @@ class CompiledModuleTest {
             assertThat(lengths.get("func_" + function)).as("bytecode of %s (func_%d)", name, function)
                     .isNotNull().isLessThanOrEqualTo(JIT_METHOD_LIMIT);
         }
+    }
+
+    /** Bytecode length of each method (by name) of each compiled pglite machine class (by simple name). */
+    private static java.util.Map<String, java.util.Map<String, Integer>> machineMethodLengths() throws Exception {
+        Path classes = Path.of(PgliteMachine.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .resolve(PgliteMachine.class.getPackageName().replace('.', '/'));
+        var out = new java.util.TreeMap<String, java.util.Map<String, Integer>>();
+        try (var files = Files.list(classes)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("PgliteMachine")
+                    && f.getFileName().toString().endsWith(".class")).toList()) {
+                out.put(file.getFileName().toString().replace(".class", ""), codeLengths(Files.readAllBytes(file)));
+            }
+        }
+        return out;
     }
 
     /** Bytecode length of each method of a class file, from its Code attributes. */
