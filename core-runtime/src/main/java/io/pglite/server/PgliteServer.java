@@ -44,7 +44,6 @@ public final class PgliteServer implements AutoCloseable {
 
     /** Connection process ids (BackendKeyData) are this plus the connection number. */
     static final int PID_BASE = 10_000;
-    private static final int CONNECTION_STACK = 512 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ServerOptions options;
@@ -257,9 +256,10 @@ public final class PgliteServer implements AutoCloseable {
             ClientConnection conn = new ClientConnection(this, session, options, new Transport(ch, peer), id,
                     RANDOM.nextInt());
             connections.put(conn.pid(), conn);
-            Thread t = new Thread(null, conn, "pglite-connection-" + id, CONNECTION_STACK);
-            t.setDaemon(true);
-            t.start();
+            // The connection's thread runs the backend for its client itself (no hand-off to another thread
+            // per message), so it gets the backend's stack: reserved address space, touched only as deep as
+            // the backend recurses.
+            session.backend.thread().newThread(conn, "pglite-connection-" + id).start();
         }
     }
 

@@ -21,7 +21,9 @@ import java.util.Locale;
  *   <li>a 200-character SELECT of constant expressions (mostly parser, analysis and constant folding);
  *   <li>a primary-key SELECT on a 10,000-row table through a prepared statement (extended protocol,
  *       parsed once; mostly executor and protocol);
- *   <li>single-row INSERTs through a prepared statement, one transaction per round (heap, index, WAL).
+ *   <li>single-row INSERTs through a prepared statement, one transaction per round (heap, index, WAL);
+ *   <li>the common workload's aggregate, {@code SELECT count(*), sum(id)} over 100,000 rows, {@code
+ *       iterations / 100} times per round (executor per-row paths: scan, expression evaluation, aggregation).
  * </ul>
  *
  * <p>Run (see docs/PERFORMANCE.md, "Query speed"):
@@ -33,7 +35,7 @@ import java.util.Locale;
  * </pre>
  *
  * <p>System properties: {@code rounds} (default 5), {@code iterations} per round (default 1000), {@code only}
- * (a comma-separated subset of {@code select1,select200,pk,insert}, to profile one query). Besides
+ * (a comma-separated subset of {@code select1,select200,pk,insert,agg}, to profile one query). Besides
  * wall-clock figures it prints the process CPU time per query (all threads, JIT and GC included), which
  * is steadier than wall time on a shared machine.
  */
@@ -71,6 +73,10 @@ public final class QuerySpeed {
                 try (Statement s = c.createStatement()) {
                     s.execute("CREATE TABLE bench (id int PRIMARY KEY, v text)");
                     s.execute("INSERT INTO bench SELECT g, 'value ' || g FROM generate_series(1, 10000) g");
+                    if (runs("agg")) {
+                        s.execute("CREATE TABLE bench_agg (id int PRIMARY KEY, v text)");
+                        s.execute("INSERT INTO bench_agg SELECT g, 'v' || g FROM generate_series(1, 100000) g");
+                    }
                 }
             }
             for (int r = 1; r <= rounds; r++) {
@@ -82,6 +88,13 @@ public final class QuerySpeed {
                     if (runs("select200")) {
                         report(round, "SELECT_200 (simple query)", time(iterations, () -> simple(c, SELECT_200)));
                     }
+                    if (runs("agg")) {
+                        report(round, "count/sum of 100k rows", time(Math.max(1, iterations / 100),
+                                () -> simple(c, "SELECT count(*), sum(id) FROM bench_agg")));
+                    }
+                }
+                if (runs("select200")) {
+                    report(round, "SELECT_200 in the backend", backendOnly(pg, SELECT_200, iterations));
                 }
                 try (Connection c = DriverManager.getConnection(pg.jdbcUrl() + "?prepareThreshold=1",
                         pg.username(), "")) {
@@ -100,7 +113,7 @@ public final class QuerySpeed {
         }
     }
 
-    /** System property {@code only}: a comma-separated subset of select1, select200, pk, insert (default: all). */
+    /** System property {@code only}: a comma-separated subset of select1, select200, pk, insert, agg (default: all). */
     private static boolean runs(String query) {
         String only = System.getProperty("only", "");
         return only.isEmpty() || java.util.Arrays.asList(only.split(",")).contains(query);
@@ -127,6 +140,43 @@ public final class QuerySpeed {
             ns[i] = System.nanoTime() - t;
         }
         return ns;
+    }
+
+    /**
+     * The backend's own time for a simple query: the Query message goes straight into the backend (parse,
+     * analysis, planning, execution, the row and CommandComplete formatted) on a thread that runs the backend
+     * itself, as a server connection does, with no client, socket or thread hand-off. Runs between the
+     * benchmark's JDBC connections, when the server's shared session is idle.
+     */
+    private static long[] backendOnly(PgliteCluster pg, String sql, int n) throws Exception {
+        byte[] query = io.pglite.protocol.BackendMessages.query(sql);
+        long[][] result = new long[1][];
+        Exception[] failure = new Exception[1];
+        Thread t = pg.backend().thread().newThread(() -> {
+            try {
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                cpuStart = processCpu();
+                long[] ns = new long[n];
+                for (int i = 0; i < n; i++) {
+                    out.reset();
+                    long t0 = System.nanoTime();
+                    pg.backend().exchange(query, 0, query.length, out);
+                    ns[i] = System.nanoTime() - t0;
+                    if (out.size() == 0 || out.toByteArray()[0] != 'T') {
+                        throw new IllegalStateException("no RowDescription from " + sql);
+                    }
+                }
+                result[0] = ns;
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+        }, "query-speed-backend");
+        t.start();
+        t.join();
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return result[0];
     }
 
     private static void simple(Connection c, String sql) throws SQLException {

@@ -203,6 +203,35 @@ class PgliteServerTest {
         }
     }
 
+    /**
+     * Connection threads run the backend themselves: deep recursion in PostgreSQL (nested SQL functions, each
+     * level a parse, plan and execution) must fit their stack as it fits the backend's own thread, and a
+     * recursion without end must stop at PostgreSQL's own limit with an ordinary error, not by overflowing the
+     * JVM stack (which would cost the session and an in-memory cluster's data).
+     */
+    @Test
+    void deepRecursionThroughAConnectionRunsAndRunawayRecursionIsAnOrdinaryError() throws SQLException {
+        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl(), "postgres", "");
+                Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS survives_recursion (id int)");
+            s.execute("INSERT INTO survives_recursion VALUES (7)");
+            s.execute("CREATE OR REPLACE FUNCTION depth(n int) RETURNS int LANGUAGE plpgsql AS "
+                    + "$$ BEGIN IF n = 0 THEN RETURN 0; END IF; RETURN depth(n - 1) + 1; END $$");
+            try (ResultSet rs = s.executeQuery("SELECT depth(400)")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(400);
+            }
+            assertThatThrownBy(() -> s.executeQuery("SELECT depth(100000000)"))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("54001"))
+                    .hasMessageContaining("stack depth limit exceeded");
+            try (ResultSet rs = s.executeQuery("SELECT id FROM survives_recursion")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(7);
+            }
+        }
+    }
+
     private static void sendStartup(DataOutputStream out, String user, String database) throws IOException {
         java.io.ByteArrayOutputStream params = new java.io.ByteArrayOutputStream();
         for (String p : new String[] {"user", user, "database", database}) {
