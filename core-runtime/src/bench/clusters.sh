@@ -13,8 +13,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== heap per idle cluster (after a full GC; each cluster answered one SELECT 1)"
 run "-Xmx2g" idle 17
 run "-Xmx2g" idle 9 boot
-run "-Xmx2g -Dpglite.wasm.memory=array" idle 5 boot
-echo "   (restored from the snapshot; started; started with Chicory's ByteArrayMemory, i.e. before issue 3)"
+echo "   (restored from the snapshot; started)"
 echo "== 8 clusters, 8 threads, the full common workload each, -Xmx1g"
 s=$(date +%s%3N)
 run "-Xmx1g" concurrent 8

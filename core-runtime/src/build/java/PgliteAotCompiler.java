@@ -228,6 +228,9 @@ public final class PgliteAotCompiler {
         Set<Integer> interpreted = new TreeSet<>(result.interpretedFunctions());
         Map<String, byte[]> classes = new TreeMap<>(result.classBytes());
         long compileMs = ms(tCompile);
+        int[] bound = AccessBinder.bindAll(classes, packageName.replace('.', '/') + "/" + machineSimple + "Shaded");
+        log(spec.wasm().getFileName() + ": " + bound[0] + " memory and global accesses bound to "
+                + AccessBinder.TARGET.replace('/', '.') + ", " + bound[1] + " interruption checks removed");
         int switchesSplit = SwitchSplitter.splitAll(classes);
         if (switchesSplit > 0) {
             log(spec.wasm().getFileName() + ": " + switchesSplit + " dispatch switch method(s) split into methods of at most "
@@ -680,6 +683,109 @@ public final class PgliteAotCompiler {
      * restricted to the cases of its range. Behaviour is unchanged: the same function is called for every key,
      * and an unknown key reaches the original default block. Any other method is left alone.
      */
+    /**
+     * Points the compiled code's memory and global accesses at {@code io.pglite.wasm.MachineAccess} instead
+     * of Chicory's helpers (see that class for why). Loads and stores keep their descriptors. {@code
+     * global.get}/{@code global.set} take the function's {@code Memory} parameter instead of its {@code
+     * Instance}: Chicory emits them as "push index, load the Instance parameter, call"; the load is changed to
+     * the Memory parameter (the one before it), so stack shapes and frames stay as they were. An access whose
+     * Instance does not come straight from that parameter is left alone. Chicory's interruption check before
+     * every call is dropped (see below).
+     */
+    static final class AccessBinder {
+        static final String TARGET = "io/pglite/wasm/MachineAccess";
+        private static final String MEMORY = "Lcom/dylibso/chicory/runtime/Memory;";
+        private static final String INSTANCE = "Lcom/dylibso/chicory/runtime/Instance;";
+        private static final Set<String> MEMORY_HELPERS = Set.of(
+                "memoryReadByte(IIL", "memoryReadShort(IIL", "memoryReadInt(IIL", "memoryReadLong(IIL",
+                "memoryReadFloat(IIL", "memoryReadDouble(IIL", "memoryWriteByte(IBIL", "memoryWriteShort(ISIL",
+                "memoryWriteInt(IIIL", "memoryWriteLong(IJIL", "memoryWriteFloat(IFIL", "memoryWriteDouble(IDIL");
+
+        private AccessBinder() {}
+
+        /** Returns {accesses bound, interruption checks removed}. */
+        static int[] bindAll(Map<String, byte[]> classes, String shaded) {
+            int[] total = new int[2];
+            for (var e : classes.entrySet()) {
+                if (e.getKey().replace('.', '/').equals(shaded)) {
+                    continue;
+                }
+                ClassNode cn = new ClassNode();
+                new ClassReader(e.getValue()).accept(cn, 0);
+                int[] n = new int[2];
+                for (MethodNode m : cn.methods) {
+                    bind(m, shaded, n);
+                }
+                if (n[0] + n[1] > 0) {
+                    ClassWriter cw = new ClassWriter(0); // stack shapes unchanged: frames and maxima stay valid
+                    cn.accept(cw);
+                    e.setValue(cw.toByteArray());
+                    total[0] += n[0];
+                    total[1] += n[1];
+                }
+            }
+            return total;
+        }
+
+        private static void bind(MethodNode m, String shaded, int[] counts) {
+            if (m.instructions.size() == 0) {
+                return;
+            }
+            Type[] params = Type.getArgumentTypes(m.desc);
+            int instanceSlot = -1;
+            int memorySlot = -1;
+            int n = params.length;
+            if (n >= 2 && (m.access & Opcodes.ACC_STATIC) != 0 && params[n - 1].getDescriptor().equals(INSTANCE)
+                    && params[n - 2].getDescriptor().equals(MEMORY)) {
+                int slot = 0;
+                for (int i = 0; i < n - 2; i++) {
+                    slot += params[i].getSize();
+                }
+                memorySlot = slot;
+                instanceSlot = slot + 1;
+            }
+            for (AbstractInsnNode insn : m.instructions.toArray()) {
+                if (insn.getOpcode() != Opcodes.INVOKESTATIC) {
+                    continue;
+                }
+                MethodInsnNode call = (MethodInsnNode) insn;
+                if (!call.owner.equals(shaded)) {
+                    continue;
+                }
+                String key = call.name + call.desc;
+                if (key.equals("checkInterruption()V")) {
+                    // Chicory polls Thread.isInterrupted() before every call so that an interrupt can stop a
+                    // runaway module; here nothing interrupts a thread that runs the backend (cancel and
+                    // timeouts reach PostgreSQL as signals), and unwinding PostgreSQL at an arbitrary call
+                    // would leave its state broken anyway. One call site per wasm call otherwise costs a
+                    // volatile read each time and a share of the JIT's inlining budget. (A nop keeps every
+                    // stack map frame at an offset of its own; compiled code has no trace of it.)
+                    m.instructions.set(insn, new InsnNode(Opcodes.NOP));
+                    counts[1]++;
+                    continue;
+                }
+                if (MEMORY_HELPERS.stream().anyMatch(key::startsWith) && call.desc.endsWith(MEMORY + ")"
+                        + Type.getReturnType(call.desc).getDescriptor())) {
+                    call.owner = TARGET;
+                    counts[0]++;
+                } else if ((key.equals("readGlobal(I" + INSTANCE + ")J")
+                        || key.equals("writeGlobal(JI" + INSTANCE + ")V")) && memorySlot >= 0) {
+                    // (not across a label: a jump there could bring an Instance pushed elsewhere)
+                    AbstractInsnNode prev = call.getPrevious();
+                    while (prev != null && prev.getOpcode() < 0 && !(prev instanceof LabelNode)) {
+                        prev = prev.getPrevious();
+                    }
+                    if (prev instanceof VarInsnNode v && v.getOpcode() == Opcodes.ALOAD && v.var == instanceSlot) {
+                        v.var = memorySlot;
+                        call.owner = TARGET;
+                        call.desc = call.desc.replace(INSTANCE, MEMORY);
+                        counts[0]++;
+                    }
+                }
+            }
+        }
+    }
+
     static final class SwitchSplitter {
         static final int CASES_PER_METHOD = 256;
         private static final int MIN_CASES = 2 * CASES_PER_METHOD;

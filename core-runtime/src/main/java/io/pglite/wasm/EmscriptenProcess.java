@@ -223,8 +223,7 @@ public final class EmscriptenProcess {
      */
     public ProcessImage image() {
         if (!(memory instanceof PagedMemory)) {
-            throw new IllegalStateException("only a paged memory can be imaged (-Dpglite.wasm.memory=array is"
-                    + " set)");
+            throw new IllegalStateException("only a paged memory can be imaged");
         }
         if (env.loadedLibraries() > 0) {
             throw new IllegalStateException("the process has loaded " + env.loadedLibraries() + " side module(s)"

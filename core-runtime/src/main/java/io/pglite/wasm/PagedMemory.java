@@ -1,6 +1,7 @@
 package io.pglite.wasm;
 
 import com.dylibso.chicory.runtime.ConstantEvaluators;
+import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
@@ -59,14 +60,21 @@ public final class PagedMemory implements Memory {
 
     private final MemoryLimits limits;
     /** What loads read: every page below {@link #nPages} is non-null (possibly shared or the zero page). */
-    private final byte[][] pages;
+    final byte[][] pages;
     /** What stores write: the page if this memory owns it, null while it is shared or the zero page. */
-    private final byte[][] owned;
-    private int nPages;
+    final byte[][] owned;
+    int nPages;
     private int ownedPages;
     private DataSegment[] dataSegments;
     /** Set while a restored memory is being instantiated: its image already holds the data segments. */
     private boolean skipActiveSegments;
+    /**
+     * The globals of the instance this memory belongs to, by global index, imported ones included: compiled
+     * code reaches a global through the memory it is handed anyway ({@link MachineAccess}) with one array load,
+     * where {@code Instance.global(i)} takes several dependent loads and checks. Bound by the first instance
+     * that initialises the memory, the main module; side modules that import the memory later keep it.
+     */
+    GlobalInstance[] globals;
 
     /**
      * Creates an all-zero memory of {@code limits.initialPages()} pages.
@@ -239,6 +247,9 @@ public final class PagedMemory implements Memory {
 
     @Override
     public void initialize(Instance instance, DataSegment[] segments, int memoryIndex) {
+        if (globals == null) {
+            bindGlobals(instance);
+        }
         this.dataSegments = segments;
         if (segments == null || skipActiveSegments) {
             return;
@@ -260,6 +271,15 @@ public final class PagedMemory implements Memory {
                 throw new ChicoryException("Data segment should be active or passive: " + s);
             }
         }
+    }
+
+    private void bindGlobals(Instance instance) {
+        int total = instance.imports().globalCount() + instance.module().globalSection().globalCount();
+        GlobalInstance[] g = new GlobalInstance[total];
+        for (int i = 0; i < total; i++) {
+            g[i] = instance.global(i);
+        }
+        globals = g;
     }
 
     @Override

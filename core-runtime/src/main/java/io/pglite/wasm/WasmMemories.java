@@ -1,18 +1,11 @@
 package io.pglite.wasm;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 
 /** Creates the linear memories of the processes: {@link PagedMemory}, bounded by the process's limit. */
 final class WasmMemories {
     static final int PAGE_SIZE = 65536;
-
-    /**
-     * {@code -Dpglite.wasm.memory=array} uses Chicory's {@code ByteArrayMemory} instead of {@link PagedMemory};
-     * only for measuring what the paged memory costs (docs/PERFORMANCE.md). Snapshots need the paged memory.
-     */
-    static final boolean CHICORY_MEMORY = "array".equals(System.getProperty("pglite.wasm.memory"));
 
     /** A byte[]-backed memory cannot exceed what one Java array holds. */
     static final long MAX_BYTES = (long) (Integer.MAX_VALUE / PAGE_SIZE) * PAGE_SIZE;
@@ -25,7 +18,9 @@ final class WasmMemories {
      */
     static Memory create(MemoryLimits declared, long limitBytes) {
         MemoryLimits limits = limits(declared, limitBytes);
-        return CHICORY_MEMORY ? new ByteArrayMemory(limits) : new PagedMemory(limits);
+        // Always paged: snapshots need it, and the compiled code of PGlite's modules is bound to it at build
+        // time (MachineAccess).
+        return new PagedMemory(limits);
     }
 
     /** The declared limits with the maximum lowered to {@code limitBytes} (and what a Java array holds). */

@@ -71,13 +71,12 @@ public final class ClusterBenchmark {
     }
 
     private static void workload(int rounds, int scale) throws SQLException {
-        String memory = System.getProperty("pglite.wasm.memory", "paged");
         try (PgliteCluster pg = PgliteCluster.builder().build()) {
             List<List<Phase>> all = new ArrayList<>();
             for (int r = 1; r <= rounds; r++) {
                 List<Phase> phases = runWorkload(pg.jdbcUrl(), "t", 10_000 / scale, 100_000 / scale, null);
                 all.add(phases);
-                StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "ROUND memory=%s round=%d", memory, r));
+                StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "ROUND round=%d", r));
                 for (Phase p : phases) {
                     sb.append(String.format(Locale.ROOT, " %s_wall_ms=%.0f %s_cpu_ms=%.0f", p.name, p.wallMs, p.name,
                             p.cpuMs));
@@ -85,8 +84,8 @@ public final class ClusterBenchmark {
                 System.out.println(sb);
             }
             // Rounds after the first half: the JIT has settled.
-            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "RESULT workload memory=%s rounds=%d-%d",
-                    memory, rounds / 2 + 1, rounds));
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "RESULT workload rounds=%d-%d",
+                    rounds / 2 + 1, rounds));
             for (int i = 0; i < all.get(0).size(); i++) {
                 List<Double> cpu = new ArrayList<>();
                 List<Double> wall = new ArrayList<>();

@@ -3,7 +3,6 @@ package io.pglite.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportMemory;
 import com.dylibso.chicory.runtime.ImportValues;
@@ -24,6 +23,7 @@ import io.pglite.distribution.pg18.InitdbMachine;
 import io.pglite.distribution.pg18.InitdbModule;
 import io.pglite.distribution.pg18.PgliteMachine;
 import io.pglite.distribution.pg18.PgliteModule;
+import io.pglite.wasm.PagedMemory;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,8 +55,9 @@ class CompiledModuleTest {
                     throw new UnsupportedOperationException("dummy import " + qualified + " called");
                 }));
             } else if (imp.importType() == ExternalType.MEMORY) {
+                // the compiled code is bound to the paged memory at build time (MachineAccess)
                 imports.addMemory(new ImportMemory(imp.module(), imp.name(),
-                        new ByteArrayMemory(((MemoryImport) imp).limits())));
+                        new PagedMemory(((MemoryImport) imp).limits())));
             } else {
                 fail("unexpected import kind " + imp.importType() + " for " + qualified);
             }
@@ -376,6 +377,76 @@ class CompiledModuleTest {
             assertThat(lengths.get("func_" + function)).as("bytecode of %s (func_%d)", name, function)
                     .isNotNull().isLessThanOrEqualTo(JIT_METHOD_LIMIT);
         }
+    }
+
+    /**
+     * The build points every wasm load, store, {@code global.get} and {@code global.set} of the compiled code at
+     * {@code MachineAccess} (the paged memory's pages and its table of globals) instead of Chicory's helpers
+     * (the {@code Memory} interface and {@code Instance.global}), and drops Chicory's interruption check before
+     * every call.
+     */
+    @Test
+    void compiledCodeReachesMemoryAndGlobalsThroughMachineAccess() throws Exception {
+        Path classes = Path.of(PgliteMachine.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .resolve(PgliteMachine.class.getPackageName().replace('.', '/'));
+        String shaded = PgliteMachine.class.getName().replace('.', '/') + "Shaded.";
+        List<String> unbound = new ArrayList<>();
+        int bound = 0;
+        try (var files = Files.list(classes)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().matches("(Pglite|Initdb)Machine.*\\.class")
+                    && !f.getFileName().toString().contains("Shaded")).toList()) {
+                for (String ref : methodRefs(Files.readAllBytes(file))) {
+                    if (ref.startsWith("io/pglite/wasm/MachineAccess.")) {
+                        bound++;
+                    } else if (ref.matches(".*MachineShaded\\.(memoryRead|memoryWrite|readGlobal|writeGlobal|checkInterruption).*")) {
+                        unbound.add(file.getFileName() + ": " + ref);
+                    }
+                }
+            }
+        }
+        assertThat(shaded).isNotEmpty();
+        assertThat(unbound).as("accesses and interruption checks still through Chicory's helpers").isEmpty();
+        assertThat(bound).as("distinct MachineAccess methods referenced, summed over the classes").isGreaterThan(20);
+    }
+
+    /** The methods a class file refers to, as "owner.name descriptor". */
+    static Set<String> methodRefs(byte[] classFile) throws java.io.IOException {
+        var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(classFile));
+        in.skipBytes(8);
+        int count = in.readUnsignedShort();
+        String[] utf8 = new String[count];
+        int[] first = new int[count];
+        int[] second = new int[count];
+        int[] tags = new int[count];
+        for (int i = 1; i < count; i++) {
+            int tag = in.readUnsignedByte();
+            tags[i] = tag;
+            switch (tag) {
+                case 1 -> utf8[i] = in.readUTF();
+                case 7 -> first[i] = in.readUnsignedShort();
+                case 10, 11, 12 -> {
+                    first[i] = in.readUnsignedShort();
+                    second[i] = in.readUnsignedShort();
+                }
+                case 3, 4, 9, 17, 18 -> in.skipBytes(4);
+                case 5, 6 -> {
+                    in.skipBytes(8);
+                    i++;
+                }
+                case 8, 16, 19, 20 -> in.skipBytes(2);
+                case 15 -> in.skipBytes(3);
+                default -> throw new java.io.IOException("constant pool tag " + tag);
+            }
+        }
+        Set<String> refs = new TreeSet<>();
+        for (int i = 1; i < count; i++) {
+            if (tags[i] == 10 || tags[i] == 11) {
+                String owner = utf8[first[first[i]]];
+                int nameAndType = second[i];
+                refs.add(owner + "." + utf8[first[nameAndType]] + " " + utf8[second[nameAndType]]);
+            }
+        }
+        return refs;
     }
 
     /** Bytecode length of each method (by name) of each compiled pglite machine class (by simple name). */

@@ -1,6 +1,5 @@
 package io.pglite.wasm.dylink;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportGlobal;
@@ -20,6 +19,7 @@ import com.dylibso.chicory.wasm.types.Table;
 import com.dylibso.chicory.wasm.types.TableImport;
 import com.dylibso.chicory.wasm.types.Value;
 import io.pglite.distribution.Distribution;
+import io.pglite.wasm.PagedMemory;
 import java.util.Map;
 
 /**
@@ -76,7 +76,7 @@ final class MainInstances {
                             new ImportMemory(
                                     imp.module(),
                                     imp.name(),
-                                    new ByteArrayMemory(((MemoryImport) imp).limits())));
+                                    new PagedMemory(((MemoryImport) imp).limits())));
                     break;
                 case GLOBAL:
                     {

@@ -1,0 +1,188 @@
+package io.pglite.wasm;
+
+import com.dylibso.chicory.runtime.Memory;
+
+/**
+ * Memory and global access for the compiled code of PGlite's modules. Chicory's compiler emits calls to
+ * helpers of its own for every load, store, {@code global.get} and {@code global.set}; the build
+ * ({@code PgliteAotCompiler}, "access binding") points those calls here instead, because the memory of these
+ * modules is always a {@link PagedMemory}:
+ *
+ * <ul>
+ *   <li>loads and stores call the final class directly instead of through the {@code Memory} interface, so
+ *       the JIT's first tier (which compiles everything before the optimising tier gets to it, and all that
+ *       the optimising tier never gets to) inlines or at least statically binds them instead of an
+ *       interface dispatch per access;
+ *   <li>a global is one array load away ({@link PagedMemory#globals}) instead of {@code
+ *       Instance.global(i)}'s import check, bounds check and chain of loads. Every function with a stack frame
+ *       reads and writes the stack pointer global, and the build's split step hands locals back through
+ *       globals, so these are among the most frequent operations of the module.
+ * </ul>
+ *
+ * <p>Addresses are computed as Chicory's helpers do: a negative base (an address of 2 GiB or more) stays as it
+ * is, so that the memory rejects it, instead of wrapping around with the offset.
+ */
+public final class MachineAccess {
+    private static final int PAGE_MASK = PagedMemory.PAGE_MASK;
+    private static final int PAGE_SHIFT = PagedMemory.PAGE_SHIFT;
+    private static final sun.misc.Unsafe U = unsafe();
+    /** Raw access: the JVM has sun.misc.Unsafe without warnings (before 23) and is little-endian as wasm. */
+    static final boolean RAW = U != null;
+    private static final long BASE = RAW ? U.arrayBaseOffset(byte[].class) : 0;
+
+    private MachineAccess() {}
+
+    private static sun.misc.Unsafe unsafe() {
+        if (Runtime.version().feature() >= 23 || java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN
+                || Boolean.getBoolean("pglite.wasm.noRawAccess")) {
+            return null;
+        }
+        try {
+            java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            return (sun.misc.Unsafe) f.get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static PagedMemory paged(Memory memory) {
+        return (PagedMemory) memory;
+    }
+
+    private static int addr(int base, int offset) {
+        return base < 0 ? base : base + offset;
+    }
+
+    /** {@code global.get} of a numeric global. */
+    public static long readGlobal(int index, Memory memory) {
+        return paged(memory).globals[index].getValue();
+    }
+
+    /** {@code global.set} of a numeric global. */
+    public static void writeGlobal(long value, int index, Memory memory) {
+        paged(memory).globals[index].setValue(value);
+    }
+
+    /** {@code i32.load8_s} and friends (the caller extends). */
+    public static byte memoryReadByte(int base, int offset, Memory memory) {
+        PagedMemory m = paged(memory);
+        int a = addr(base, offset);
+        int pi = a >>> PAGE_SHIFT;
+        if (pi < m.nPages) {
+            return m.pages[pi][a & PAGE_MASK];
+        }
+        return m.read(a);
+    }
+
+    /** 16-bit loads. */
+    public static short memoryReadShort(int base, int offset, Memory memory) {
+        PagedMemory m = paged(memory);
+        int a = addr(base, offset);
+        int pi = a >>> PAGE_SHIFT;
+        int o = a & PAGE_MASK;
+        if (RAW && pi < m.nPages && o <= PAGE_MASK - 1) {
+            return U.getShort(m.pages[pi], BASE + o);
+        }
+        return m.readShort(a);
+    }
+
+    /** {@code i32.load}. */
+    public static int memoryReadInt(int base, int offset, Memory memory) {
+        PagedMemory m = paged(memory);
+        int a = addr(base, offset);
+        int pi = a >>> PAGE_SHIFT;
+        int o = a & PAGE_MASK;
+        if (RAW && pi < m.nPages && o <= PAGE_MASK - 3) {
+            return U.getInt(m.pages[pi], BASE + o);
+        }
+        return m.readInt(a);
+    }
+
+    /** {@code i64.load}. */
+    public static long memoryReadLong(int base, int offset, Memory memory) {
+        PagedMemory m = paged(memory);
+        int a = addr(base, offset);
+        int pi = a >>> PAGE_SHIFT;
+        int o = a & PAGE_MASK;
+        if (RAW && pi < m.nPages && o <= PAGE_MASK - 7) {
+            return U.getLong(m.pages[pi], BASE + o);
+        }
+        return m.readLong(a);
+    }
+
+    /** {@code f32.load}. */
+    public static float memoryReadFloat(int base, int offset, Memory memory) {
+        return Float.intBitsToFloat(memoryReadInt(base, offset, memory));
+    }
+
+    /** {@code f64.load}. */
+    public static double memoryReadDouble(int base, int offset, Memory memory) {
+        return Double.longBitsToDouble(memoryReadLong(base, offset, memory));
+    }
+
+    /** 8-bit stores. */
+    public static void memoryWriteByte(int base, byte value, int offset, Memory memory) {
+        PagedMemory m = paged(memory);
+        int a = addr(base, offset);
+        int pi = a >>> PAGE_SHIFT;
+        byte[] p;
+        if (pi < m.nPages && (p = m.owned[pi]) != null) {
+            p[a & PAGE_MASK] = value;
+        } else {
+            m.writeByte(a, value);
+        }
+    }
+
+    /** 16-bit stores. */
+    public static void memoryWriteShort(int base, short value, int offset, Memory memory) {
+        PagedMemory m = paged(memory);
+        int a = addr(base, offset);
+        int pi = a >>> PAGE_SHIFT;
+        int o = a & PAGE_MASK;
+        byte[] p;
+        if (RAW && pi < m.nPages && o <= PAGE_MASK - 1 && (p = m.owned[pi]) != null) {
+            U.putShort(p, BASE + o, value);
+        } else {
+            m.writeShort(a, value);
+        }
+    }
+
+    /** {@code i32.store}. */
+    public static void memoryWriteInt(int base, int value, int offset, Memory memory) {
+        PagedMemory m = paged(memory);
+        int a = addr(base, offset);
+        int pi = a >>> PAGE_SHIFT;
+        int o = a & PAGE_MASK;
+        byte[] p;
+        if (RAW && pi < m.nPages && o <= PAGE_MASK - 3 && (p = m.owned[pi]) != null) {
+            U.putInt(p, BASE + o, value);
+        } else {
+            m.writeI32(a, value);
+        }
+    }
+
+    /** {@code i64.store}. */
+    public static void memoryWriteLong(int base, long value, int offset, Memory memory) {
+        PagedMemory m = paged(memory);
+        int a = addr(base, offset);
+        int pi = a >>> PAGE_SHIFT;
+        int o = a & PAGE_MASK;
+        byte[] p;
+        if (RAW && pi < m.nPages && o <= PAGE_MASK - 7 && (p = m.owned[pi]) != null) {
+            U.putLong(p, BASE + o, value);
+        } else {
+            m.writeLong(a, value);
+        }
+    }
+
+    /** {@code f32.store}. */
+    public static void memoryWriteFloat(int base, float value, int offset, Memory memory) {
+        memoryWriteInt(base, Float.floatToRawIntBits(value), offset, memory);
+    }
+
+    /** {@code f64.store}. */
+    public static void memoryWriteDouble(int base, double value, int offset, Memory memory) {
+        memoryWriteLong(base, Double.doubleToRawLongBits(value), offset, memory);
+    }
+}
