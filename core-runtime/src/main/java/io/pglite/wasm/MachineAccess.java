@@ -9,18 +9,22 @@ import com.dylibso.chicory.runtime.Memory;
  * modules is always a {@link PagedMemory}:
  *
  * <ul>
- *   <li>loads and stores call the final class directly instead of through the {@code Memory} interface, so
- *       the JIT's first tier (which compiles everything before the optimising tier gets to it, and all that
- *       the optimising tier never gets to) inlines or at least statically binds them instead of an
- *       interface dispatch per access;
- *   <li>a global is one array load away ({@link PagedMemory#globals}) instead of {@code
- *       Instance.global(i)}'s import check, bounds check and chain of loads. Every function with a stack frame
- *       reads and writes the stack pointer global, and the build's split step hands locals back through
- *       globals, so these are among the most frequent operations of the module.
+ *   <li>a load or store within one page goes straight to the page's bytes: with {@code sun.misc.Unsafe} on JVMs
+ *       before 23 (little-endian, as wasm), where it is available without warnings; otherwise (or with
+ *       {@code -Dpglite.wasm.noRawAccess=true}) through the paged memory's own VarHandle accessors. Each access
+ *       then costs the JIT a few bytes of bytecode to inline instead of about 200 (Chicory's helper, the
+ *       {@code Memory} interface, the VarHandle's guards), so large functions no longer run out of the
+ *       optimising compiler's inlining budget and make real calls for most of their accesses;
+ *   <li>a store into a page still shared with a snapshot (copy-on-write), an access that straddles two pages
+ *       and an address out of bounds take the paged memory's own path (copy first, byte by byte, wasm trap);
+ *   <li>a global is one array load away ({@link PagedMemory#globals}) instead of {@code Instance.global(i)}'s
+ *       import check, bounds check and chain of loads. Every function with a stack frame reads and writes the
+ *       stack pointer global, and the build's split step hands locals back through globals.
  * </ul>
  *
  * <p>Addresses are computed as Chicory's helpers do: a negative base (an address of 2 GiB or more) stays as it
- * is, so that the memory rejects it, instead of wrapping around with the offset.
+ * is, so that the memory rejects it, instead of wrapping around with the offset. The raw path only touches a
+ * page after checking that it exists ({@code pi < nPages}) and that the access ends inside it.
  */
 public final class MachineAccess {
     private static final int PAGE_MASK = PagedMemory.PAGE_MASK;
