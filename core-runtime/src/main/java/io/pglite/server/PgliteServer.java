@@ -45,6 +45,8 @@ public final class PgliteServer implements AutoCloseable {
     /** Connection process ids (BackendKeyData) are this plus the connection number. */
     static final int PID_BASE = 10_000;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Stack of a connection thread that cannot have the backend's (it does not run wasm code itself). */
+    private static final long SMALL_CONNECTION_STACK = 512 * 1024;
 
     private final ServerOptions options;
     private final SharedSession session;
@@ -259,7 +261,30 @@ public final class PgliteServer implements AutoCloseable {
             // The connection's thread runs the backend for its client itself (no hand-off to another thread
             // per message), so it gets the backend's stack: reserved address space, touched only as deep as
             // the backend recurses.
-            session.backend.thread().newThread(conn, "pglite-connection-" + id).start();
+            startConnectionThread(() -> session.backend.thread().newThread(conn, "pglite-connection-" + id), conn,
+                    "pglite-connection-" + id);
+        }
+    }
+
+    /**
+     * Starts a connection's thread with the backend's stack; where the system refuses to reserve that much
+     * address space (a strict overcommit policy, {@code ulimit -v}), with an ordinary stack instead, whose calls
+     * are then handed to the backend's own thread as before.
+     *
+     * @return the thread started
+     */
+    static Thread startConnectionThread(java.util.function.Supplier<Thread> largeStack, Runnable conn, String name) {
+        try {
+            Thread t = largeStack.get();
+            t.start();
+            return t;
+        } catch (OutOfMemoryError e) {
+            LOG.warn("{}: no thread with the backend's stack ({}); this connection hands its requests to the "
+                    + "backend's thread", name, e.getMessage());
+            Thread t = new Thread(null, conn, name, SMALL_CONNECTION_STACK);
+            t.setDaemon(true);
+            t.start();
+            return t;
         }
     }
 

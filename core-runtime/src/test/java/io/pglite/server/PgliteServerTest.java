@@ -204,6 +204,25 @@ class PgliteServerTest {
     }
 
     /**
+     * Where the system refuses a connection thread the backend's large stack, the connection still gets a thread
+     * (an ordinary one, which hands its requests to the backend's thread).
+     */
+    @Test
+    void aConnectionGetsAnOrdinaryThreadWhenTheLargeStackIsRefused() throws Exception {
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        Thread refused = new Thread(() -> { }) {
+            @Override
+            public synchronized void start() {
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+            }
+        };
+        Thread t = PgliteServer.startConnectionThread(() -> refused, ran::countDown, "pglite-connection-test");
+        assertThat(ran.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(t).isNotSameAs(refused);
+        assertThat(t.getName()).isEqualTo("pglite-connection-test");
+    }
+
+    /**
      * Connection threads run the backend themselves: deep recursion in PostgreSQL (nested SQL functions, each
      * level a parse, plan and execution) must fit their stack as it fits the backend's own thread, and a
      * recursion without end must stop at PostgreSQL's own limit with an ordinary error, not by overflowing the
