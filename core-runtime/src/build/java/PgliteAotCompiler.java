@@ -671,19 +671,6 @@ public final class PgliteAotCompiler {
     }
 
     /**
-     * Splits Chicory's dispatch methods into methods the JIT compiles. Chicory compiles every call_indirect
-     * through an "Indirect" class whose one method switches over all functions of a type (hundreds to
-     * thousands of cases, each a static call and a return), and calls by function index through "Dispatch"
-     * classes of 4,096 cases: 9-33 KB methods that HotSpot leaves to its interpreter, on the path of every
-     * indirect call of PostgreSQL (function managers, memory contexts, executor nodes).
-     *
-     * <p>A method over the JIT's limit of that shape (argument loads, one switch on an int argument, then for each case a block
-     * without branches that ends in a return or throw) becomes a small method switching on the key's range of
-     * 256 values, which calls one of several methods with the same descriptor, each the original switch
-     * restricted to the cases of its range. Behaviour is unchanged: the same function is called for every key,
-     * and an unknown key reaches the original default block. Any other method is left alone.
-     */
-    /**
      * Points the compiled code's memory and global accesses at {@code io.pglite.wasm.MachineAccess} instead
      * of Chicory's helpers (see that class for why). Loads and stores keep their descriptors. {@code
      * global.get}/{@code global.set} take the function's {@code Memory} parameter instead of its {@code
@@ -696,10 +683,12 @@ public final class PgliteAotCompiler {
         static final String TARGET = "io/pglite/wasm/MachineAccess";
         private static final String MEMORY = "Lcom/dylibso/chicory/runtime/Memory;";
         private static final String INSTANCE = "Lcom/dylibso/chicory/runtime/Instance;";
-        private static final Set<String> MEMORY_HELPERS = Set.of(
-                "memoryReadByte(IIL", "memoryReadShort(IIL", "memoryReadInt(IIL", "memoryReadLong(IIL",
-                "memoryReadFloat(IIL", "memoryReadDouble(IIL", "memoryWriteByte(IBIL", "memoryWriteShort(ISIL",
-                "memoryWriteInt(IIIL", "memoryWriteLong(IJIL", "memoryWriteFloat(IFIL", "memoryWriteDouble(IDIL");
+        /** Chicory's load and store helpers (name + descriptor); MachineAccess has the same ones. */
+        private static final Set<String> MEMORY_HELPERS = Stream.of(
+                "memoryReadByte(II)B", "memoryReadShort(II)S", "memoryReadInt(II)I", "memoryReadLong(II)J",
+                "memoryReadFloat(II)F", "memoryReadDouble(II)D", "memoryWriteByte(IBI)V", "memoryWriteShort(ISI)V",
+                "memoryWriteInt(III)V", "memoryWriteLong(IJI)V", "memoryWriteFloat(IFI)V", "memoryWriteDouble(IDI)V")
+                .map(k -> k.replace(")", MEMORY + ")")).collect(Collectors.toUnmodifiableSet());
 
         private AccessBinder() {}
 
@@ -764,8 +753,7 @@ public final class PgliteAotCompiler {
                     counts[1]++;
                     continue;
                 }
-                if (MEMORY_HELPERS.stream().anyMatch(key::startsWith) && call.desc.endsWith(MEMORY + ")"
-                        + Type.getReturnType(call.desc).getDescriptor())) {
+                if (MEMORY_HELPERS.contains(key)) {
                     call.owner = TARGET;
                     counts[0]++;
                 } else if ((key.equals("readGlobal(I" + INSTANCE + ")J")
@@ -786,6 +774,19 @@ public final class PgliteAotCompiler {
         }
     }
 
+    /**
+     * Splits Chicory's dispatch methods into methods the JIT compiles. Chicory compiles every call_indirect
+     * through an "Indirect" class whose one method switches over all functions of a type (hundreds to
+     * thousands of cases, each a static call and a return), and calls by function index through "Dispatch"
+     * classes of 4,096 cases: 9-33 KB methods that HotSpot leaves to its interpreter, on the path of every
+     * indirect call of PostgreSQL (function managers, memory contexts, executor nodes).
+     *
+     * <p>A method over the JIT's limit of that shape (argument loads, one switch on an int argument, then for each case a block
+     * without branches that ends in a return or throw) becomes a small method switching on the key's range of
+     * 256 values, which calls one of several methods with the same descriptor, each the original switch
+     * restricted to the cases of its range. Behaviour is unchanged: the same function is called for every key,
+     * and an unknown key reaches the original default block. Any other method is left alone.
+     */
     static final class SwitchSplitter {
         static final int CASES_PER_METHOD = 256;
         private static final int MIN_CASES = 2 * CASES_PER_METHOD;

@@ -123,11 +123,6 @@ public final class WasmThread implements AutoCloseable {
         });
     }
 
-    /** The stack size calls run with. */
-    public long stackBytes() {
-        return stackBytes;
-    }
-
     @Override
     public void close() {
         executor.shutdown();

@@ -261,8 +261,8 @@ public final class PgliteServer implements AutoCloseable {
             // The connection's thread runs the backend for its client itself (no hand-off to another thread
             // per message), so it gets the backend's stack: reserved address space, touched only as deep as
             // the backend recurses.
-            startConnectionThread(() -> session.backend.thread().newThread(conn, "pglite-connection-" + id), conn,
-                    "pglite-connection-" + id);
+            String name = "pglite-connection-" + id;
+            startConnectionThread(() -> session.backend.thread().newThread(conn, name), conn, name);
         }
     }
 

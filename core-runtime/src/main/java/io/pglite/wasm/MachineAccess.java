@@ -29,6 +29,7 @@ import com.dylibso.chicory.runtime.Memory;
 public final class MachineAccess {
     private static final int PAGE_MASK = PagedMemory.PAGE_MASK;
     private static final int PAGE_SHIFT = PagedMemory.PAGE_SHIFT;
+    private static final int PAGE_SIZE = Memory.PAGE_SIZE;
     private static final sun.misc.Unsafe U = unsafe();
     /** Raw access: the JVM has sun.misc.Unsafe without warnings (before 23) and is little-endian as wasm. */
     static final boolean RAW = U != null;
@@ -68,51 +69,51 @@ public final class MachineAccess {
         paged(memory).globals[index].setValue(value);
     }
 
+    /**
+     * The page that holds all {@code width} bytes at {@code a}, for a load straight from it; null when the raw
+     * path cannot take the access (no raw access, past the memory's end, across a page end).
+     */
+    private static byte[] loadPage(PagedMemory m, int a, int width) {
+        int pi = a >>> PAGE_SHIFT;
+        return RAW && pi < m.nPages && (a & PAGE_MASK) <= PAGE_SIZE - width ? m.pages[pi] : null;
+    }
+
+    /** Like {@link #loadPage} for a store: also null while the page is shared (the memory copies it first). */
+    private static byte[] storePage(PagedMemory m, int a, int width) {
+        int pi = a >>> PAGE_SHIFT;
+        return RAW && pi < m.nPages && (a & PAGE_MASK) <= PAGE_SIZE - width ? m.owned[pi] : null;
+    }
+
     /** {@code i32.load8_s} and friends (the caller extends). */
     public static byte memoryReadByte(int base, int offset, Memory memory) {
         PagedMemory m = paged(memory);
         int a = addr(base, offset);
         int pi = a >>> PAGE_SHIFT;
-        if (pi < m.nPages) {
-            return m.pages[pi][a & PAGE_MASK];
-        }
-        return m.read(a);
+        return pi < m.nPages ? m.pages[pi][a & PAGE_MASK] : m.read(a); // plain array access: no raw path needed
     }
 
     /** 16-bit loads. */
     public static short memoryReadShort(int base, int offset, Memory memory) {
         PagedMemory m = paged(memory);
         int a = addr(base, offset);
-        int pi = a >>> PAGE_SHIFT;
-        int o = a & PAGE_MASK;
-        if (RAW && pi < m.nPages && o <= PAGE_MASK - 1) {
-            return U.getShort(m.pages[pi], BASE + o);
-        }
-        return m.readShort(a);
+        byte[] p = loadPage(m, a, 2);
+        return p != null ? U.getShort(p, BASE + (a & PAGE_MASK)) : m.readShort(a);
     }
 
     /** {@code i32.load}. */
     public static int memoryReadInt(int base, int offset, Memory memory) {
         PagedMemory m = paged(memory);
         int a = addr(base, offset);
-        int pi = a >>> PAGE_SHIFT;
-        int o = a & PAGE_MASK;
-        if (RAW && pi < m.nPages && o <= PAGE_MASK - 3) {
-            return U.getInt(m.pages[pi], BASE + o);
-        }
-        return m.readInt(a);
+        byte[] p = loadPage(m, a, 4);
+        return p != null ? U.getInt(p, BASE + (a & PAGE_MASK)) : m.readInt(a);
     }
 
     /** {@code i64.load}. */
     public static long memoryReadLong(int base, int offset, Memory memory) {
         PagedMemory m = paged(memory);
         int a = addr(base, offset);
-        int pi = a >>> PAGE_SHIFT;
-        int o = a & PAGE_MASK;
-        if (RAW && pi < m.nPages && o <= PAGE_MASK - 7) {
-            return U.getLong(m.pages[pi], BASE + o);
-        }
-        return m.readLong(a);
+        byte[] p = loadPage(m, a, 8);
+        return p != null ? U.getLong(p, BASE + (a & PAGE_MASK)) : m.readLong(a);
     }
 
     /** {@code f32.load}. */
@@ -130,8 +131,8 @@ public final class MachineAccess {
         PagedMemory m = paged(memory);
         int a = addr(base, offset);
         int pi = a >>> PAGE_SHIFT;
-        byte[] p;
-        if (pi < m.nPages && (p = m.owned[pi]) != null) {
+        byte[] p = pi < m.nPages ? m.owned[pi] : null;
+        if (p != null) {
             p[a & PAGE_MASK] = value;
         } else {
             m.writeByte(a, value);
@@ -142,11 +143,9 @@ public final class MachineAccess {
     public static void memoryWriteShort(int base, short value, int offset, Memory memory) {
         PagedMemory m = paged(memory);
         int a = addr(base, offset);
-        int pi = a >>> PAGE_SHIFT;
-        int o = a & PAGE_MASK;
-        byte[] p;
-        if (RAW && pi < m.nPages && o <= PAGE_MASK - 1 && (p = m.owned[pi]) != null) {
-            U.putShort(p, BASE + o, value);
+        byte[] p = storePage(m, a, 2);
+        if (p != null) {
+            U.putShort(p, BASE + (a & PAGE_MASK), value);
         } else {
             m.writeShort(a, value);
         }
@@ -156,11 +155,9 @@ public final class MachineAccess {
     public static void memoryWriteInt(int base, int value, int offset, Memory memory) {
         PagedMemory m = paged(memory);
         int a = addr(base, offset);
-        int pi = a >>> PAGE_SHIFT;
-        int o = a & PAGE_MASK;
-        byte[] p;
-        if (RAW && pi < m.nPages && o <= PAGE_MASK - 3 && (p = m.owned[pi]) != null) {
-            U.putInt(p, BASE + o, value);
+        byte[] p = storePage(m, a, 4);
+        if (p != null) {
+            U.putInt(p, BASE + (a & PAGE_MASK), value);
         } else {
             m.writeI32(a, value);
         }
@@ -170,11 +167,9 @@ public final class MachineAccess {
     public static void memoryWriteLong(int base, long value, int offset, Memory memory) {
         PagedMemory m = paged(memory);
         int a = addr(base, offset);
-        int pi = a >>> PAGE_SHIFT;
-        int o = a & PAGE_MASK;
-        byte[] p;
-        if (RAW && pi < m.nPages && o <= PAGE_MASK - 7 && (p = m.owned[pi]) != null) {
-            U.putLong(p, BASE + o, value);
+        byte[] p = storePage(m, a, 8);
+        if (p != null) {
+            U.putLong(p, BASE + (a & PAGE_MASK), value);
         } else {
             m.writeLong(a, value);
         }

@@ -411,42 +411,47 @@ class CompiledModuleTest {
 
     /** The methods a class file refers to, as "owner.name descriptor". */
     static Set<String> methodRefs(byte[] classFile) throws java.io.IOException {
-        var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(classFile));
-        in.skipBytes(8);
-        int count = in.readUnsignedShort();
-        String[] utf8 = new String[count];
-        int[] first = new int[count];
-        int[] second = new int[count];
-        int[] tags = new int[count];
-        for (int i = 1; i < count; i++) {
-            int tag = in.readUnsignedByte();
-            tags[i] = tag;
-            switch (tag) {
-                case 1 -> utf8[i] = in.readUTF();
-                case 7 -> first[i] = in.readUnsignedShort();
-                case 10, 11, 12 -> {
-                    first[i] = in.readUnsignedShort();
-                    second[i] = in.readUnsignedShort();
-                }
-                case 3, 4, 9, 17, 18 -> in.skipBytes(4);
-                case 5, 6 -> {
-                    in.skipBytes(8);
-                    i++;
-                }
-                case 8, 16, 19, 20 -> in.skipBytes(2);
-                case 15 -> in.skipBytes(3);
-                default -> throw new java.io.IOException("constant pool tag " + tag);
-            }
-        }
+        ConstantPool cp = ConstantPool.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(classFile)));
         Set<String> refs = new TreeSet<>();
-        for (int i = 1; i < count; i++) {
-            if (tags[i] == 10 || tags[i] == 11) {
-                String owner = utf8[first[first[i]]];
-                int nameAndType = second[i];
-                refs.add(owner + "." + utf8[first[nameAndType]] + " " + utf8[second[nameAndType]]);
+        for (int i = 1; i < cp.tags().length; i++) {
+            if (cp.tags()[i] == 10 || cp.tags()[i] == 11) { // Methodref, InterfaceMethodref
+                int nameAndType = cp.second()[i];
+                refs.add(cp.utf8()[cp.first()[cp.first()[i]]] + "." + cp.utf8()[cp.first()[nameAndType]] + " "
+                        + cp.utf8()[cp.second()[nameAndType]]);
             }
         }
         return refs;
+    }
+
+    /** A class file's constant pool: UTF-8 strings, and the one or two indices of class and reference entries. */
+    private record ConstantPool(int[] tags, String[] utf8, int[] first, int[] second) {
+        /** Reads the pool from a stream at the start of a class file; leaves it right after the pool. */
+        static ConstantPool read(java.io.DataInputStream in) throws java.io.IOException {
+            in.skipBytes(8);
+            int count = in.readUnsignedShort();
+            ConstantPool cp = new ConstantPool(new int[count], new String[count], new int[count], new int[count]);
+            for (int i = 1; i < count; i++) {
+                int tag = in.readUnsignedByte();
+                cp.tags[i] = tag;
+                switch (tag) {
+                    case 1 -> cp.utf8[i] = in.readUTF();
+                    case 7 -> cp.first[i] = in.readUnsignedShort();
+                    case 9, 10, 11, 12 -> {
+                        cp.first[i] = in.readUnsignedShort();
+                        cp.second[i] = in.readUnsignedShort();
+                    }
+                    case 3, 4, 17, 18 -> in.skipBytes(4);
+                    case 5, 6 -> {
+                        in.skipBytes(8);
+                        i++;
+                    }
+                    case 8, 16, 19, 20 -> in.skipBytes(2);
+                    case 15 -> in.skipBytes(3);
+                    default -> throw new java.io.IOException("constant pool tag " + tag);
+                }
+            }
+            return cp;
+        }
     }
 
     /** Bytecode length of each method (by name) of each compiled pglite machine class (by simple name). */
@@ -466,23 +471,7 @@ class CompiledModuleTest {
     /** Bytecode length of each method of a class file, from its Code attributes. */
     static java.util.Map<String, Integer> codeLengths(byte[] classFile) throws java.io.IOException {
         var in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(classFile));
-        in.skipBytes(8);
-        int count = in.readUnsignedShort();
-        String[] utf8 = new String[count];
-        for (int i = 1; i < count; i++) {
-            int tag = in.readUnsignedByte();
-            switch (tag) {
-                case 1 -> utf8[i] = in.readUTF();
-                case 3, 4, 9, 10, 11, 12, 17, 18 -> in.skipBytes(4);
-                case 5, 6 -> {
-                    in.skipBytes(8);
-                    i++;
-                }
-                case 7, 8, 16, 19, 20 -> in.skipBytes(2);
-                case 15 -> in.skipBytes(3);
-                default -> throw new java.io.IOException("constant pool tag " + tag);
-            }
-        }
+        String[] utf8 = ConstantPool.read(in).utf8();
         in.skipBytes(6);
         in.skipBytes(2 * in.readUnsignedShort());
         var out = new java.util.TreeMap<String, Integer>();
